@@ -1,0 +1,48 @@
+// @ts-check
+import js from "@eslint/js";
+import tseslint from "typescript-eslint";
+
+export default tseslint.config(
+  {
+    ignores: ["**/dist/**", "**/node_modules/**", "data/**", "bench/out/**", "coverage/**", "packages/web/**"],
+  },
+  js.configs.recommended,
+  ...tseslint.configs.recommendedTypeChecked,
+  {
+    languageOptions: {
+      parserOptions: { projectService: { allowDefaultProject: ["*.js", "packages/server/bin/*.js"] }, tsconfigRootDir: import.meta.dirname },
+    },
+    rules: {
+      "@typescript-eslint/no-floating-promises": "error",
+      "@typescript-eslint/consistent-type-imports": "error",
+      "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_" }],
+      "no-restricted-imports": [
+        "error",
+        { paths: [{ name: "@duckdb/node-api", message: "Only packages/server/src/store may touch the database." }] },
+      ],
+    },
+  },
+  {
+    files: ["packages/server/src/store/**/*.ts"],
+    rules: { "no-restricted-imports": "off" },
+  },
+  {
+    files: ["packages/core/src/**/*.ts"],
+    rules: {
+      "no-restricted-imports": [
+        "error",
+        {
+          patterns: [
+            { group: ["node:*", "fs", "path", "@duckdb/*", "@wijkradar/server"], message: "packages/core is pure: no I/O, no database, no server." },
+          ],
+        },
+      ],
+      "no-restricted-globals": ["error", { name: "Date", message: "core has no clock: pass time in." }],
+      "no-restricted-properties": ["error", { object: "Math", property: "random", message: "core has no randomness: use a seeded generator." }],
+    },
+  },
+  {
+    files: ["**/*.js"],
+    ...tseslint.configs.disableTypeChecked,
+  },
+);

@@ -1,0 +1,11 @@
+/**
+ * @wijkradar/core — the pure domain core: area codes, catalogue and mapping contracts, number parsing,
+ * aggregation and the release rules. No I/O, no clock, no randomness.
+ */
+export * from "./area-codes.js";
+export * from "./catalogue.js";
+export * from "./periods.js";
+export * from "./mapping.js";
+export * from "./numbers.js";
+export * from "./aggregate.js";
+export * from "./release.js";

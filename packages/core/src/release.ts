@@ -1,0 +1,118 @@
+/**
+ * The pure half of the one release function: access policy (default deny) and disclosure control.
+ * Every number that leaves the server passes `decideAccess` and then `discloseFigure`; the server's
+ * release module adds the audit record. Later issues extend the rules (grants per organisation and
+ * user, complementary suppression, rounding); the shape of the choke point stays.
+ */
+import { ancestorsOfCode, AREA_LEVELS, type AreaLevel } from "./area-codes.js";
+import type { Domain, IndicatorKind } from "./catalogue.js";
+
+/** Who asks. The anonymous visitor has the role "public". */
+export interface Actor {
+  readonly id: string;
+  readonly roles: readonly string[];
+  readonly purpose: string;
+}
+
+/** A grant: who (role), what (open data, domains or indicators), where (area roots) and how fine. */
+export interface Grant {
+  readonly id: string;
+  readonly role: string;
+  /** "open-data" grants every indicator of an open source; otherwise the listed domains/indicators. */
+  readonly what: "open-data" | { readonly domains?: readonly Domain[]; readonly indicators?: readonly string[] };
+  /** Area codes whose descendants (and themselves) are in scope; absent: everywhere. */
+  readonly areas?: readonly string[];
+  /** The finest level this grant allows (e.g. "buurt": no postcodes). Absent: every level. */
+  readonly finestLevel?: AreaLevel;
+  readonly purpose: string;
+}
+
+export interface ReleasePolicy {
+  readonly grants: readonly Grant[];
+  /** Counts (and numerators/denominators) below this are suppressed for sources that are not open. */
+  readonly minCount: number;
+}
+
+/** What a figure is about, as far as the policy is concerned. */
+export interface FigureSubject {
+  readonly indicatorId: string;
+  readonly domain: Domain;
+  readonly sourceOpen: boolean;
+  readonly areaCode: string;
+  readonly level: AreaLevel;
+}
+
+export type AccessDecision =
+  | { readonly allowed: true; readonly grantId: string }
+  | { readonly allowed: false; readonly reason: string };
+
+function grantCovers(grant: Grant, s: FigureSubject): boolean {
+  if (grant.what === "open-data") {
+    if (!s.sourceOpen) return false;
+  } else {
+    const byDomain = grant.what.domains?.includes(s.domain) ?? false;
+    const byIndicator = grant.what.indicators?.includes(s.indicatorId) ?? false;
+    if (!byDomain && !byIndicator) return false;
+  }
+  if (grant.finestLevel && AREA_LEVELS.indexOf(s.level) > AREA_LEVELS.indexOf(grant.finestLevel)) return false;
+  if (grant.areas) {
+    const chain = [s.areaCode, ...ancestorsOfCode(s.areaCode)];
+    if (!grant.areas.some((root) => chain.includes(root))) return false;
+  }
+  return true;
+}
+
+/**
+ * Default deny: a figure is visible only when a grant of one of the actor's roles covers it.
+ *
+ * @example decideAccess(policy, { id: "anon", roles: ["public"], purpose: "open-data" }, subject)
+ */
+export function decideAccess(policy: ReleasePolicy, actor: Actor, subject: FigureSubject): AccessDecision {
+  for (const grant of policy.grants) {
+    if (actor.roles.includes(grant.role) && grantCovers(grant, subject)) return { allowed: true, grantId: grant.id };
+  }
+  return {
+    allowed: false,
+    reason: `no grant for role(s) ${actor.roles.join(", ")} covers indicator ${subject.indicatorId} in ${subject.areaCode} at level ${subject.level}`,
+  };
+}
+
+/** A figure before release. */
+export interface RawFigure {
+  readonly value: number;
+  readonly numerator: number | null;
+  readonly denominator: number | null;
+}
+
+export type DisclosureStatus = "released" | "suppressed";
+
+export interface DisclosedFigure {
+  readonly status: DisclosureStatus;
+  readonly value: number | null;
+  readonly numerator: number | null;
+  readonly denominator: number | null;
+}
+
+/**
+ * Disclosure control for one figure. Open data was disclosure-controlled by its publisher and passes
+ * unchanged; other counts below `minCount` (and ratios built on them) are suppressed.
+ */
+export function discloseFigure(
+  policy: ReleasePolicy,
+  figure: RawFigure,
+  kind: IndicatorKind,
+  sourceOpen: boolean,
+): DisclosedFigure {
+  if (sourceOpen) return { status: "released", ...figure };
+  const small = (n: number | null): boolean => n !== null && n < policy.minCount;
+  const tooSmall =
+    (kind === "count" && small(figure.value)) || small(figure.numerator) || small(figure.denominator);
+  if (tooSmall) return { status: "suppressed", value: null, numerator: null, denominator: null };
+  return { status: "released", ...figure };
+}
+
+/** The policy wijkradar starts with: anonymous visitors see open data, nothing else. */
+export const OPEN_DATA_POLICY: ReleasePolicy = {
+  grants: [{ id: "public-open-data", role: "public", what: "open-data", purpose: "open-data" }],
+  minCount: 10,
+};

@@ -1,0 +1,217 @@
+/**
+ * Reads a delimited text file into header + records, with the errors an analyst can act on: the
+ * encoding and where it breaks, ragged rows and unbalanced quotes by line, oversized records.
+ * Parsing itself is csv-parse's; this module decides encoding and delimiter and words the errors.
+ */
+import { basename } from "node:path";
+import { parse } from "csv-parse";
+import iconv from "iconv-lite";
+import { InputError } from "../errors.js";
+
+export type Delimiter = "," | ";" | "\t" | "|";
+export type Encoding = "utf-8" | "cp1252";
+
+export interface CsvOptions {
+  readonly delimiter: "auto" | Delimiter;
+  readonly encoding: "auto" | Encoding;
+  /** Largest record accepted, in characters (default 1 MiB): a 100 MB line is an error, not a hang. */
+  readonly maxRecordChars?: number;
+}
+
+export interface CsvTable {
+  readonly columns: readonly string[];
+  /** Records, each with its 1-based line number in the file. */
+  readonly records: readonly { readonly line: number; readonly cells: readonly string[] }[];
+  readonly encoding: Encoding;
+  readonly delimiter: Delimiter;
+  readonly notes: readonly string[];
+}
+
+const UTF8_BOM = [0xef, 0xbb, 0xbf];
+const DELIMITER_NAMES: Record<Delimiter, string> = { ",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe" };
+
+/** Line and column (1-based) of a byte offset in a buffer. */
+function positionOfByte(bytes: Uint8Array, offset: number): { line: number; column: number } {
+  let line = 1;
+  let lineStart = 0;
+  for (let i = 0; i < offset; i++) {
+    if (bytes[i] === 0x0a) {
+      line++;
+      lineStart = i + 1;
+    }
+  }
+  return { line, column: offset - lineStart + 1 };
+}
+
+/** Offset of the first byte that breaks UTF-8, or -1 when the buffer is valid UTF-8. */
+export function firstInvalidUtf8(bytes: Uint8Array): number {
+  let i = 0;
+  while (i < bytes.length) {
+    const b = bytes[i]!;
+    let need = 0;
+    if (b < 0x80) {
+      i++;
+      continue;
+    } else if (b >= 0xc2 && b <= 0xdf) need = 1;
+    else if (b >= 0xe0 && b <= 0xef) need = 2;
+    else if (b >= 0xf0 && b <= 0xf4) need = 3;
+    else return i;
+    for (let k = 1; k <= need; k++) {
+      const c = bytes[i + k];
+      if (c === undefined || (c & 0xc0) !== 0x80) return i;
+    }
+    i += need + 1;
+  }
+  return -1;
+}
+
+/** Decodes the bytes as declared, or detects UTF-8 (with or without BOM) versus cp1252. */
+export function decodeText(
+  bytes: Uint8Array,
+  declared: "auto" | Encoding,
+  file: string,
+): { text: string; encoding: Encoding; note?: string } {
+  const hasBom = UTF8_BOM.every((b, i) => bytes[i] === b);
+  if (bytes[0] === 0xff && bytes[1] === 0xfe) {
+    throw new InputError(`${file}: the file is UTF-16; expected UTF-8 or Windows-1252 (cp1252)`);
+  }
+  const body = hasBom ? bytes.subarray(3) : bytes;
+  if (declared === "cp1252") return { text: iconv.decode(Buffer.from(body), "win1252"), encoding: "cp1252" };
+  try {
+    return { text: new TextDecoder("utf-8", { fatal: true }).decode(body), encoding: "utf-8" };
+  } catch {
+    // fall through: locate the first bad byte for the message
+  }
+  const bad = Math.max(0, firstInvalidUtf8(body));
+  const pos = positionOfByte(body, bad);
+  if (declared === "utf-8") {
+    throw new InputError(
+      `${file}:${pos.line}:${pos.column}: not valid UTF-8 (byte 0x${body[bad]!.toString(16).padStart(2, "0")}); ` +
+        "expected UTF-8 as the mapping declares — if the file comes from Excel on Windows, declare `encoding: cp1252`",
+    );
+  }
+  return {
+    text: iconv.decode(Buffer.from(body), "win1252"),
+    encoding: "cp1252",
+    note: `not UTF-8 (first invalid byte at line ${pos.line}, column ${pos.column}): read as Windows-1252 (cp1252)`,
+  };
+}
+
+/** Picks the delimiter that splits the header line into the most fields, counting outside quotes. */
+export function detectDelimiter(text: string): Delimiter {
+  const sample = text.slice(0, 65_536);
+  const counts: Record<Delimiter, number> = { ",": 0, ";": 0, "\t": 0, "|": 0 };
+  let quoted = false;
+  for (const ch of sample) {
+    if (ch === '"') quoted = !quoted;
+    else if (!quoted && (ch === "\n" || ch === "\r")) break;
+    else if (!quoted && ch in counts) counts[ch as Delimiter]++;
+  }
+  const best = (Object.entries(counts) as [Delimiter, number][]).sort((a, b) => b[1] - a[1])[0]!;
+  return best[1] > 0 ? best[0] : ",";
+}
+
+interface CsvParseError extends Error {
+  code?: string;
+  lines?: number;
+  record?: unknown[];
+}
+
+/**
+ * Reads and parses a CSV file's bytes.
+ *
+ * @param onProgress called now and then with the fraction of the text parsed (0..1)
+ */
+export async function readCsv(
+  bytes: Uint8Array,
+  path: string,
+  options: CsvOptions,
+  onProgress?: (fraction: number) => void,
+): Promise<CsvTable> {
+  const file = basename(path);
+  const notes: string[] = [];
+  const isBlank = bytes.every((b, i) => b === 0x20 || b === 0x0a || b === 0x0d || b === 0x09 || (i < 3 && b === UTF8_BOM[i]));
+  if (bytes.length === 0 || isBlank) throw new InputError(`${file}: the file is empty; expected a header line and rows`);
+  const decoded = decodeText(bytes, options.encoding, file);
+  if (decoded.note) notes.push(decoded.note);
+  const text = decoded.text;
+  const delimiter = options.delimiter === "auto" ? detectDelimiter(text) : options.delimiter;
+  if (options.delimiter === "auto") notes.push(`delimiter detected: ${DELIMITER_NAMES[delimiter]}`);
+  const maxRecordChars = options.maxRecordChars ?? 1_048_576;
+
+  const parser = parse(text, {
+    delimiter,
+    bom: true,
+    relax_column_count: false,
+    skip_empty_lines: true,
+    max_record_size: maxRecordChars,
+    info: true,
+  });
+  let columns: string[] | undefined;
+  const records: { line: number; cells: string[] }[] = [];
+  let lastReport = 0;
+  try {
+    for await (const item of parser as AsyncIterable<{ record: string[]; info: { lines: number; bytes: number } }>) {
+      if (!columns) {
+        columns = item.record.map((c) => c.trim());
+        const seen = new Map<string, number>();
+        columns.forEach((c, i) => {
+          if (c === "") throw new InputError(`${file}:${item.info.lines}:${i + 1}: header column ${i + 1} has no name`);
+          const prev = seen.get(c);
+          if (prev !== undefined)
+            throw new InputError(`${file}:${item.info.lines}: header names column "${c}" twice (columns ${prev + 1} and ${i + 1})`);
+          seen.set(c, i);
+        });
+        continue;
+      }
+      records.push({ line: item.info.lines, cells: item.record });
+      if (onProgress && item.info.bytes - lastReport > 1_000_000) {
+        lastReport = item.info.bytes;
+        onProgress(item.info.bytes / text.length);
+      }
+    }
+  } catch (e) {
+    if (e instanceof InputError) throw e;
+    throw csvError(e as CsvParseError, file, columns?.length, maxRecordChars);
+  }
+  if (!columns) throw new InputError(`${file}: the file is empty; expected a header line and rows`);
+  if (records.length === 0) throw new InputError(`${file}: the file has a header but no rows`);
+  onProgress?.(1);
+  return { columns, records, encoding: decoded.encoding, delimiter, notes };
+}
+
+function csvError(e: CsvParseError, file: string, headerLength: number | undefined, maxChars: number): InputError {
+  const line = e.lines ?? 0;
+  switch (e.code) {
+    case "CSV_RECORD_INCONSISTENT_FIELDS_LENGTH":
+      return new InputError(
+        `${file}:${line}: ragged row: ${e.record?.length ?? "?"} fields where the header has ${headerLength ?? "?"}; ` +
+          "expected every row to have as many fields as the header (check the delimiter and quoting)",
+        [],
+        { cause: e },
+      );
+    case "CSV_QUOTE_NOT_CLOSED":
+      return new InputError(
+        `${file}:${line}: unbalanced quotes: a quoted field opened here is never closed; expected a closing "`,
+        [],
+        { cause: e },
+      );
+    case "CSV_INVALID_CLOSING_QUOTE":
+    case "CSV_NON_TRIMABLE_CHAR_AFTER_CLOSING_QUOTE":
+      return new InputError(
+        `${file}:${line}: unbalanced quotes: a quote inside an unquoted field or text after a closing quote; ` +
+          'expected quotes only around whole fields, with inner quotes doubled ("")',
+        [],
+        { cause: e },
+      );
+    case "CSV_MAX_RECORD_SIZE":
+      return new InputError(
+        `${file}:${line}: a record longer than ${maxChars.toLocaleString("en")} characters; expected one row per line ` +
+          "(is this a CSV file, are the line endings intact?)",
+        [],
+        { cause: e },
+      );
+    default:
+      return new InputError(`${file}:${line}: cannot parse CSV: ${e.message}`, [], { cause: e });
+  }
+}
