@@ -16,8 +16,9 @@ export const LAND_CODE = "NL01";
 const PATTERNS: ReadonlyArray<readonly [AreaLevel, RegExp]> = [
   ["land", /^NL\d{2}$/],
   ["gemeente", /^GM\d{4}$/],
-  ["wijk", /^WK\d{6}$/],
-  ["buurt", /^BU\d{8}$/],
+  // Since 2022 some gemeenten (Amsterdam) number wijken and buurten with letters: WK0363EK, BU0363EK03.
+  ["wijk", /^WK\d{4}[0-9A-Z]{2}$/],
+  ["buurt", /^BU\d{4}[0-9A-Z]{4}$/],
   ["pc4", /^[1-9]\d{3}$/],
   ["pc6", /^[1-9]\d{3}[A-Z]{2}$/],
 ];
@@ -26,8 +27,8 @@ const PATTERNS: ReadonlyArray<readonly [AreaLevel, RegExp]> = [
 export const CODE_FORMS: Readonly<Record<AreaLevel, string>> = {
   land: "NL01",
   gemeente: "GM + 4 digits (GM0034)",
-  wijk: "WK + 6 digits (WK003401)",
-  buurt: "BU + 8 digits (BU00340101)",
+  wijk: "WK + 4 digits + 2 digits or letters (WK003401)",
+  buurt: "BU + 4 digits + 4 digits or letters (BU00340101)",
   pc4: "4 digits, not starting with 0 (1314)",
   pc6: "4 digits + 2 letters (1314AB)",
 };

@@ -31,6 +31,10 @@ const IndicatorColumn = IndicatorMetaSchema.extend({
   numerator: z.string().min(1).optional().describe("column holding the numerator (count)"),
   denominator: z.string().min(1).optional().describe("column holding the denominator (population)"),
   period: ValueFrom.optional().describe("overrides the mapping's period for this indicator"),
+  optional: z
+    .boolean()
+    .default(false)
+    .describe("the column may be absent from a file (e.g. a figure published in some years only)"),
 })
   .strict()
   .superRefine((ind, ctx) => {

@@ -50,10 +50,50 @@ function bboxOf(g: Geometry): [number, number, number, number] {
   return box;
 }
 
-/** Prepares one geometry for storage: the full (rounded) one and a simplified one for maps. */
-export function prepareGeometry(geometry: Geometry, level: AreaLevel): PreparedGeometry {
-  const full = mapPositions(geometry, (p) => [round(p[0]!), round(p[1]!)]);
-  const simplified =
-    full.type === "Point" ? full : simplify(full, { tolerance: TOLERANCE[level], highQuality: false, mutate: false });
+/** Drops repeated consecutive positions and rings that collapse below 4 positions (quantised input). */
+function cleanRing(ring: Position[]): Position[] | undefined {
+  const out: Position[] = [];
+  for (const p of ring) {
+    const last = out[out.length - 1];
+    if (!last || last[0] !== p[0] || last[1] !== p[1]) out.push(p);
+  }
+  return out.length >= 4 ? out : undefined;
+}
+
+function cleanPolygon(rings: Position[][]): Position[][] | undefined {
+  const outer = rings[0] && cleanRing(rings[0]);
+  if (!outer) return undefined;
+  return [outer, ...rings.slice(1).map(cleanRing).filter((r): r is Position[] => r !== undefined)];
+}
+
+/** Removes degenerate parts; returns null when nothing of the geometry is left. */
+export function cleanGeometry(g: Geometry): Geometry | null {
+  if (g.type === "Polygon") {
+    const p = cleanPolygon(g.coordinates);
+    return p ? { type: "Polygon", coordinates: p } : null;
+  }
+  if (g.type === "MultiPolygon") {
+    const polys = g.coordinates.map(cleanPolygon).filter((p): p is Position[][] => p !== undefined);
+    return polys.length ? { type: "MultiPolygon", coordinates: polys } : null;
+  }
+  return g;
+}
+
+/**
+ * Prepares one geometry for storage: the full (rounded, cleaned) one and a simplified one for maps.
+ * Returns null when the geometry collapses entirely at 5-decimal precision.
+ */
+export function prepareGeometry(geometry: Geometry, level: AreaLevel): PreparedGeometry | null {
+  const full = cleanGeometry(mapPositions(geometry, (p) => [round(p[0]!), round(p[1]!)]));
+  if (!full) return null;
+  let simplified: Geometry = full;
+  if (full.type !== "Point") {
+    try {
+      simplified = cleanGeometry(simplify(full, { tolerance: TOLERANCE[level], highQuality: false, mutate: false })) ?? full;
+    } catch {
+      // A ring that simplification would collapse: keep the cleaned full geometry.
+      simplified = full;
+    }
+  }
   return { full: JSON.stringify(full), simplified: JSON.stringify(simplified), bbox: bboxOf(full) };
 }

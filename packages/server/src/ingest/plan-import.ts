@@ -96,7 +96,8 @@ function fromFileName(regex: string, file: string, what: string): string {
 }
 
 function describeValue(v: unknown): string {
-  const s = typeof v === "string" ? v : JSON.stringify(v);
+  if (v === undefined || v === null) return "(empty)";
+  const s = typeof v === "string" ? v : (JSON.stringify(v) ?? String(v));
   return JSON.stringify(s.length > 40 ? `${s.slice(0, 40)}…` : s);
 }
 
@@ -155,6 +156,7 @@ function referencedColumns(m: Mapping): [string, string][] {
   if (m.variant) out.push([m.variant.column, "variant.column"]);
   if (m.filter) out.push([m.filter.column, "filter.column"]);
   m.indicators.forEach((ind, i) => {
+    if (ind.optional) return;
     if (ind.column) out.push([ind.column, `indicators.${i}.column`]);
     if (ind.numerator) out.push([ind.numerator, `indicators.${i}.numerator`]);
     if (ind.denominator) out.push([ind.denominator, `indicators.${i}.denominator`]);
@@ -181,6 +183,11 @@ export function planImport(
 
   // 1. Every column the mapping names must exist.
   const absent = referencedColumns(mapping).filter(([c]) => !columns.has(c));
+  for (const ind of mapping.indicators) {
+    const cols = [ind.column, ind.numerator, ind.denominator].filter((c): c is string => !!c);
+    if (ind.optional && cols.some((c) => !columns.has(c)))
+      notes.push(`optional column ${cols.filter((c) => !columns.has(c)).join(", ")} absent: no values for ${ind.id}`);
+  }
   if (absent.length > 0) {
     throw new InputError(
       `${file}: the mapping names ${absent.length === 1 ? "a column" : "columns"} the file does not have`,
@@ -218,7 +225,7 @@ export function planImport(
   const idOf = (ind: IndicatorColumn, suffix: string): string => (suffix ? `${ind.id}_${suffix}` : ind.id);
   for (const ind of mapping.indicators) {
     for (const [, variant] of variants) {
-      const { column: _c, numerator: _n, denominator: _d, period: _p, id: _i, ...meta } = ind;
+      const { column: _c, numerator: _n, denominator: _d, period: _p, id: _i, optional: _o, ...meta } = ind;
       indicators.push({
         ...meta,
         id: idOf(ind, variant?.suffix ?? ""),

@@ -21,7 +21,7 @@ export type Row = Record<string, unknown>;
 
 /** A connection-bound executor: the surface repositories use. */
 export interface Executor {
-  all<T extends Row = Row>(sql: string, params?: readonly SqlParam[]): Promise<T[]>;
+  all<T = Row>(sql: string, params?: readonly SqlParam[]): Promise<T[]>;
   run(sql: string, params?: readonly SqlParam[]): Promise<void>;
   appender(table: string): Promise<DuckDBAppender>;
 }
@@ -45,7 +45,7 @@ function toValues(params: readonly SqlParam[] | undefined): DuckDBValue[] | unde
 
 function executor(conn: DuckDBConnection): Executor {
   return {
-    async all<T extends Row>(sql: string, params?: readonly SqlParam[]): Promise<T[]> {
+    async all<T>(sql: string, params?: readonly SqlParam[]): Promise<T[]> {
       const reader = await conn.runAndReadAll(sql, toValues(params));
       return reader.getRowObjectsJS() as T[];
     },

@@ -4,6 +4,7 @@
  */
 import {
   aggregateToParents,
+  gemeenteOfCode,
   isAggregable,
   LAND_CODE,
   type AreaLevel,
@@ -108,25 +109,26 @@ async function upsertCatalogue(ex: Executor, d: DeliveryInput): Promise<void> {
     `INSERT OR REPLACE INTO sources (id, name, publisher, attribution, licence, url, open) VALUES (?, ?, ?, ?, ?, ?, ?)`,
     [s.id, s.name, s.publisher, s.attribution, s.licence, s.url ?? null, s.open],
   );
-  for (const i of d.indicators) {
-    await ex.run(
-      `INSERT OR REPLACE INTO indicators (id, source_id, name_nl, name_en, definition_nl, definition_en, unit, domain, polarity, kind, decimals)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      [
-        i.id,
-        s.id,
-        i.name.nl,
-        i.name.en,
-        i.definition?.nl ?? null,
-        i.definition?.en ?? null,
-        i.unit,
-        i.domain,
-        i.polarity,
-        i.kind,
-        i.decimals,
-      ],
-    );
-  }
+  if (d.indicators.length === 0) return;
+  // One statement for the whole catalogue of the delivery: a statement per indicator costs ~8 ms each.
+  const tuple = "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+  await ex.run(
+    `INSERT OR REPLACE INTO indicators (id, source_id, name_nl, name_en, definition_nl, definition_en, unit, domain, polarity, kind, decimals)
+     VALUES ${d.indicators.map(() => tuple).join(", ")}`,
+    d.indicators.flatMap((i) => [
+      i.id,
+      s.id,
+      i.name.nl,
+      i.name.en,
+      i.definition?.nl ?? null,
+      i.definition?.en ?? null,
+      i.unit,
+      i.domain,
+      i.polarity,
+      i.kind,
+      i.decimals,
+    ]),
+  );
 }
 
 async function registerAreas(ex: Executor, d: DeliveryInput): Promise<void> {
@@ -143,8 +145,8 @@ async function registerAreas(ex: Executor, d: DeliveryInput): Promise<void> {
     else a.appendSmallInt(d.division);
     if (area.parentCode === null) a.appendNull();
     else a.appendVarchar(area.parentCode);
-    const gm = area.level === "gemeente" ? area.code : area.level === "wijk" || area.level === "buurt" ? `GM${area.code.slice(2, 6)}` : null;
-    if (gm === null) a.appendNull();
+    const gm = gemeenteOfCode(area.code);
+    if (gm === undefined) a.appendNull();
     else a.appendVarchar(gm);
     a.appendBoolean(area.geometry !== null);
     a.appendVarchar(d.source.id);

@@ -1,0 +1,295 @@
+/**
+ * The HTTP API: Fastify with zod-validated parameters, an OpenAPI 3 document at /api/openapi.json and
+ * a docs page at /api/docs (served from the local swagger-ui package: no CDN). Every figure goes out
+ * through the release function (services/cube-service → release/release-service).
+ */
+import swagger from "@fastify/swagger";
+import swaggerUi from "@fastify/swagger-ui";
+import { AREA_LEVELS, OPEN_DATA_POLICY, type Actor, type ReleasePolicy } from "@wijkradar/core";
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from "fastify";
+import { jsonSchemaTransform, serializerCompiler, validatorCompiler, type ZodTypeProvider } from "fastify-type-provider-zod";
+import { z } from "zod";
+import { NotFoundError } from "../errors.js";
+import { Releaser, type ReleasedView, type RequestContext } from "../release/release-service.js";
+import { CubeService, describeIndicator } from "../services/cube-service.js";
+import { findAreas, geometryDivisions, getArea, getGeometries, matchDivisions } from "../store/area-repository.js";
+import { AuditLog } from "../store/audit-repository.js";
+import { deliveryCount, listDeliveries } from "../store/catalogue-repository.js";
+import type { Database } from "../store/database.js";
+import { SCHEMA_VERSION } from "../store/migrations.js";
+import { errorHandler } from "./problem.js";
+
+export const VERSION = "0.1.0";
+
+export interface AppOptions {
+  readonly db: Database;
+  readonly policy?: ReleasePolicy;
+  readonly logLevel?: string;
+}
+
+export interface App {
+  readonly server: FastifyInstance;
+  readonly cube: CubeService;
+  readonly audit: AuditLog;
+  close(): Promise<void>;
+}
+
+const Level = z.enum(AREA_LEVELS).describe("area level: land, gemeente, wijk, buurt, pc4 or pc6");
+const Code = z
+  .string()
+  .trim()
+  .toUpperCase()
+  .regex(/^(NL\d{2}|GM\d{4}|WK\d{4}[0-9A-Z]{2}|BU\d{4}[0-9A-Z]{4}|[1-9]\d{3}([A-Z]{2})?)$/, "expected an area code such as GM0034, WK003401, BU00340101, NL01, 1314 or 1314AB");
+const Year = z.coerce.number().int().min(1900).max(2100).describe("division year, e.g. 2020");
+const Period = z.string().regex(/^\d{4}(-(Q[1-4]|\d{2}|W\d{2}))?$/, "expected a period such as 2020, 2020-Q1, 2020-03 or 2020-W11");
+
+/** The anonymous visitor: sees what the policy grants the "public" role (open data). */
+const PUBLIC_ACTOR: Actor = { id: "anonymous", roles: ["public"], purpose: "open-data" };
+
+function contextOf(request: FastifyRequest): RequestContext {
+  return { actor: PUBLIC_ACTOR, origin: `http ${request.ip}` };
+}
+
+/** Sends a released view: gzip when the client accepts it, 304 when its copy is current. */
+function sendView(request: FastifyRequest, reply: FastifyReply, view: ReleasedView): FastifyReply {
+  reply.header("etag", view.etag).header("vary", "accept-encoding").header("cache-control", "no-cache");
+  if (request.headers["if-none-match"] === view.etag) return reply.code(304).send();
+  reply.type("application/json; charset=utf-8");
+  if (/\bgzip\b/.test(String(request.headers["accept-encoding"] ?? ""))) return reply.header("content-encoding", "gzip").send(view.gzip);
+  return reply.send(view.json);
+}
+
+/** Builds the app (not listening). */
+export async function buildApp(options: AppOptions): Promise<App> {
+  const { db } = options;
+  const audit = new AuditLog(db);
+  const releaser = new Releaser(options.policy ?? OPEN_DATA_POLICY, audit);
+  const cube = new CubeService(db, releaser);
+
+  const server = Fastify({
+    logger: { level: options.logLevel ?? "info", redact: ["req.headers.authorization", "req.headers.cookie"] },
+    bodyLimit: 1_048_576,
+  }).withTypeProvider<ZodTypeProvider>();
+  server.setValidatorCompiler(validatorCompiler);
+  server.setSerializerCompiler(serializerCompiler);
+  server.setErrorHandler(errorHandler);
+  server.setNotFoundHandler((request, reply) =>
+    reply
+      .code(404)
+      .type("application/problem+json")
+      .send(JSON.stringify({ type: "about:blank", title: "Not Found", status: 404, detail: `no route ${request.method} ${request.url.split("?")[0]}`, instance: request.url })),
+  );
+
+  await server.register(swagger, {
+    openapi: {
+      openapi: "3.0.3",
+      info: {
+        title: "wijkradar API",
+        version: VERSION,
+        description:
+          "Aggregates per area only. Every figure passes access policy, disclosure control and audit. Errors are application/problem+json.",
+        license: { name: "EUPL-1.2" },
+      },
+      tags: [
+        { name: "areas", description: "Area divisions: land, gemeente, wijk, buurt, PC4, PC6, per division year" },
+        { name: "indicators", description: "The indicator catalogue and the area cube" },
+        { name: "geo", description: "Simplified boundaries as GeoJSON" },
+        { name: "system", description: "Health and deliveries" },
+      ],
+    },
+    transform: jsonSchemaTransform,
+  });
+  await server.register(swaggerUi, { routePrefix: "/api/docs", uiConfig: { docExpansion: "list" } });
+  server.get("/api/openapi.json", { schema: { hide: true } }, () => server.swagger());
+
+  server.get(
+    "/api/health",
+    { schema: { tags: ["system"], summary: "Liveness and database state" } },
+    async () => ({
+      status: "ok",
+      version: VERSION,
+      database: { path: db.path, schemaVersion: SCHEMA_VERSION, deliveries: await deliveryCount(db) },
+      uptimeSeconds: Math.round(process.uptime()),
+    }),
+  );
+
+  server.get(
+    "/api/deliveries",
+    { schema: { tags: ["system"], summary: "Import manifests (source, file checksum, rows, periods, time), newest first" } },
+    async () => ({ deliveries: await listDeliveries(db) }),
+  );
+
+  server.get(
+    "/api/areas",
+    {
+      schema: {
+        tags: ["areas"],
+        summary: "List areas by level and parent, or search by name or code",
+        querystring: z
+          .object({
+            level: Level.optional(),
+            parent: Code.optional().describe("parent area code: the children of this area"),
+            q: z.string().trim().min(1).max(100).optional().describe("search text: part of a name, or the start of a code"),
+            division: Year.optional(),
+            limit: z.coerce.number().int().min(1).max(20000).default(100),
+          })
+          .strict(),
+      },
+    },
+    async (request) => {
+      const areas = await findAreas(db, request.query);
+      return { count: areas.length, areas };
+    },
+  );
+
+  server.get(
+    "/api/areas/:code",
+    {
+      schema: {
+        tags: ["areas"],
+        summary: "One area: level, name, parent, the divisions it occurs in",
+        params: z.object({ code: Code }),
+        querystring: z.object({ division: Year.optional() }).strict(),
+      },
+    },
+    async (request) => {
+      const area = await getArea(db, request.params.code, request.query.division);
+      if (!area)
+        throw new NotFoundError(
+          `area ${request.params.code}${request.query.division ? ` in division ${request.query.division}` : ""} is not known`,
+        );
+      const parent = area.parentCode ? await getArea(db, area.parentCode, area.division) : undefined;
+      return { ...area, parent: parent ? { code: parent.code, name: parent.name, level: parent.level } : null };
+    },
+  );
+
+  server.get(
+    "/api/areas/:code/profile",
+    {
+      schema: {
+        tags: ["areas"],
+        summary: "Every indicator of an area by domain: value, parent and national reference, series over all periods",
+        params: z.object({ code: Code }),
+      },
+    },
+    async (request, reply) => sendView(request, reply, await cube.profileView(contextOf(request), request.params.code)),
+  );
+
+  server.get(
+    "/api/indicators",
+    { schema: { tags: ["indicators"], summary: "The indicator catalogue with source attribution, periods and levels" } },
+    async () => {
+      const list = [...(await cube.indicators()).values()].map(describeIndicator);
+      return { count: list.length, indicators: list };
+    },
+  );
+
+  server.get(
+    "/api/indicators/:id",
+    { schema: { tags: ["indicators"], summary: "One indicator's metadata", params: z.object({ id: z.string().min(1).max(80) }) } },
+    async (request) => describeIndicator(await cube.indicator(request.params.id)),
+  );
+
+  server.get(
+    "/api/indicators/:id/values",
+    {
+      schema: {
+        tags: ["indicators"],
+        summary: "Values of an indicator for all areas of a level (under a parent), with parent and national references",
+        params: z.object({ id: z.string().min(1).max(80) }),
+        querystring: z
+          .object({
+            period: Period.optional().describe("default: the newest period with values at the level"),
+            level: Level.optional().describe("default: the level with the most values"),
+            parent: Code.optional(),
+            division: Year.optional().describe("default: the division of the chosen period"),
+          })
+          .strict(),
+      },
+    },
+    async (request, reply) =>
+      sendView(request, reply, await cube.valuesView(contextOf(request), { indicatorId: request.params.id, ...request.query })),
+  );
+
+  server.get(
+    "/api/geo/:level",
+    {
+      schema: {
+        tags: ["geo"],
+        summary: "Simplified boundaries of a level (under a parent) as a GeoJSON FeatureCollection",
+        description:
+          "With dataDivision, every feature says whether its code occurs in that division, and `match` counts the codes of the data division with and without a boundary (e.g. RIVM 2020 data on 2014 buurt polygons).",
+        params: z.object({ level: Level }),
+        querystring: z
+          .object({
+            parent: Code.optional(),
+            division: Year.optional().describe("division of the boundaries; default: the newest that has them"),
+            dataDivision: Year.optional().describe("division of the data to be joined; adds a match report"),
+          })
+          .strict(),
+      },
+    },
+    async (request, reply) => {
+      const { level } = request.params;
+      const { parent, dataDivision } = request.query;
+      const available = await geometryDivisions(db, level, undefined);
+      const division = request.query.division ?? available[0];
+      if (division === undefined || !available.includes(division)) {
+        throw new NotFoundError(
+          `no boundaries for level ${level}${request.query.division ? ` in division ${request.query.division}` : ""}; available divisions: ${available.join(", ") || "none"}`,
+        );
+      }
+      const rows = await getGeometries(db, level, division, parent);
+      const match = dataDivision !== undefined ? await matchDivisions(db, level, dataDivision, division, parent) : undefined;
+      const inData = match ? new Set(await findAreas(db, { level, division: dataDivision, limit: 100000 }).then((a) => a.map((x) => x.code))) : undefined;
+      const features = rows
+        .map(
+          (r) =>
+            `{"type":"Feature","id":${JSON.stringify(r.code)},"bbox":${JSON.stringify(r.bbox)},"properties":${JSON.stringify({
+              code: r.code,
+              name: r.name,
+              level,
+              parent: r.parentCode,
+              division,
+              ...(inData ? { inData: inData.has(r.code) } : {}),
+            })},"geometry":${r.geometry}}`,
+        )
+        .join(",");
+      const meta = JSON.stringify({
+        level,
+        division,
+        divisions: available,
+        parent: parent ?? null,
+        source: { attribution: "Bron: CBS, PDOK/Kadaster", licence: "CC BY 4.0" },
+        ...(match ? { match } : {}),
+      });
+      return reply
+        .type("application/geo+json; charset=utf-8")
+        .send(`{"type":"FeatureCollection","wijkradar":${meta},"features":[${features}]}`);
+    },
+  );
+
+  server.get(
+    "/api/divisions/match",
+    {
+      schema: {
+        tags: ["geo"],
+        summary: "How the area codes of one division match the boundaries of another",
+        querystring: z
+          .object({ level: Level, data: Year, geometry: Year, parent: Code.optional() })
+          .strict(),
+      },
+    },
+    async (request) => matchDivisions(db, request.query.level, request.query.data, request.query.geometry, request.query.parent),
+  );
+
+  return {
+    server,
+    cube,
+    audit,
+    async close() {
+      await server.close();
+      await audit.flush();
+    },
+  };
+}

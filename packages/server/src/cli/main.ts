@@ -1,0 +1,215 @@
+/**
+ * The `wijkradar` command line: serve, import, areas, indicators, export. Exit codes: 0 ok, 64 usage,
+ * 65 bad input data, 66 missing input, 70 internal error, 75 database busy, 78 bad configuration.
+ */
+import { writeFileSync } from "node:fs";
+import { userInfo } from "node:os";
+import { AREA_LEVELS, type AreaLevel } from "@wijkradar/core";
+import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
+import { loadConfig, type Config } from "../config.js";
+import { ConfigError, EXIT, InputError, NotFoundError, StoreError } from "../errors.js";
+import { importFile, type ImportReport } from "../ingest/import-service.js";
+import { startServer } from "../main.js";
+import { Releaser } from "../release/release-service.js";
+import { CubeService } from "../services/cube-service.js";
+import { findAreas } from "../store/area-repository.js";
+import { AuditLog } from "../store/audit-repository.js";
+import { Database } from "../store/database.js";
+import { OPEN_DATA_POLICY } from "@wijkradar/core";
+import { progressReporter } from "./progress.js";
+import { toCsv } from "./csv-export.js";
+
+interface Io {
+  out: (s: string) => void;
+  err: (s: string) => void;
+  env: Readonly<Record<string, string | undefined>>;
+}
+
+const levelOption = (desc: string) =>
+  new Option("--level <level>", desc).choices(AREA_LEVELS as unknown as string[]);
+const yearArg = (v: string): number => {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1900 || n > 2100) throw new InvalidArgumentError("expected a year such as 2020");
+  return n;
+};
+
+function dbFlags(cmd: Command): Command {
+  return cmd
+    .option("--db <file>", "DuckDB database file (env WIJKRADAR_DB, default ./data/wijkradar.duckdb)")
+    .option("--config <file>", "config file, YAML or JSON (env WIJKRADAR_CONFIG)");
+}
+
+function config(io: Io, flags: Record<string, unknown>): Config {
+  return loadConfig({ env: io.env, flags: flags as never });
+}
+
+function printReport(io: Io, r: ImportReport): void {
+  const verb = r.status === "imported" ? "imported" : r.status === "unchanged" ? "unchanged" : "valid (dry run, nothing written)";
+  io.out(`${r.file}: ${verb}`);
+  if (r.status !== "unchanged") {
+    io.out(`  source ${r.source}, division ${r.division}, ${r.rows} rows, ${r.values} values, ${r.areas} areas registered`);
+    io.out(`  periods ${r.periods.join(", ") || "-"}; ${r.indicators.length} indicators`);
+  }
+  if (r.deliveryId !== undefined && r.status === "imported") {
+    io.out(`  delivery ${r.deliveryId}${r.replacedDeliveries?.length ? `, replaces ${r.replacedValues} values of deliveries ${r.replacedDeliveries.join(", ")}` : ""}${r.derivedValues ? `, ${r.derivedValues} parent values derived` : ""}`);
+  }
+  for (const n of r.notes) io.out(`  note: ${n}`);
+  io.out(`  ${Math.round(r.durationMs)} ms, sha256 ${r.fileSha256.slice(0, 16)}…`);
+}
+
+const CLI_ACTOR = () => ({ id: `cli:${safeUser()}`, roles: ["public"], purpose: "open-data" });
+function safeUser(): string {
+  try {
+    return userInfo().username;
+  } catch {
+    return "unknown";
+  }
+}
+
+/** Builds the program; `main` runs it. Exposed for tests. */
+export function buildProgram(io: Io): Command {
+  const program = new Command("wijkradar")
+    .description("Early-warning system for neighbourhoods: aggregates per area, open methods.")
+    .version("0.1.0")
+    .configureOutput({ writeOut: (s) => io.out(s.trimEnd()), writeErr: (s) => io.err(s.trimEnd()) })
+    .exitOverride()
+    .showHelpAfterError("(run with --help for usage)");
+
+  dbFlags(
+    program
+      .command("serve")
+      .description("start the API on the embedded DuckDB database; loads the bundled demo data into an empty database")
+      .option("--port <port>", "port (env WIJKRADAR_PORT, default 8080)")
+      .option("--host <host>", "address to listen on (env WIJKRADAR_HOST, default 127.0.0.1)")
+      .option("--no-demo", "do not load the demo data into an empty database"),
+  ).action(async (opts: { port?: string; host?: string; db?: string; config?: string; demo: boolean }) => {
+    const cfg = config(io, { port: opts.port, host: opts.host, db: opts.db, config: opts.config, demo: opts.demo === false ? false : undefined });
+    const running = await startServer(cfg, { log: io.err });
+    await running.closed;
+  });
+
+  dbFlags(
+    program
+      .command("import")
+      .description("import an aggregate table (CSV, GeoJSON or TopoJSON) driven by a mapping file; all rows or none")
+      .argument("<file>", "data file")
+      .requiredOption("--mapping <file>", "mapping file (YAML or JSON); see data/demo/mappings for examples")
+      .option("--dry-run", "validate and report, write nothing"),
+  ).action(async (file: string, opts: { mapping: string; dryRun?: boolean; db?: string; config?: string }) => {
+    const progress = progressReporter("import");
+    try {
+      if (opts.dryRun) {
+        printReport(io, await importFile(undefined, { file, mappingFile: opts.mapping, dryRun: true, onProgress: (p, f) => progress.step(0, 1, file, p, f) }));
+        return;
+      }
+      const cfg = config(io, { db: opts.db, config: opts.config });
+      const db = await Database.open({ path: cfg.db });
+      try {
+        printReport(io, await importFile(db, { file, mappingFile: opts.mapping, onProgress: (p, f) => progress.step(0, 1, file, p, f) }));
+        await db.checkpoint();
+      } finally {
+        db.close();
+      }
+    } finally {
+      progress.stop();
+    }
+  });
+
+  dbFlags(
+    program
+      .command("areas")
+      .description("list or search areas")
+      .addOption(levelOption("only this level"))
+      .option("--parent <code>", "children of this area")
+      .option("-q, --query <text>", "search by name or code")
+      .option("--division <year>", "division year", yearArg)
+      .option("--limit <n>", "at most this many", (v) => Number(v), 50)
+      .option("--json", "JSON output"),
+  ).action(async (opts: { level?: AreaLevel; parent?: string; query?: string; division?: number; limit: number; json?: boolean; db?: string; config?: string }) => {
+    const cfg = config(io, { db: opts.db, config: opts.config });
+    const db = await Database.open({ path: cfg.db, readOnly: true });
+    try {
+      const areas = await findAreas(db, { level: opts.level, parent: opts.parent?.toUpperCase(), q: opts.query, division: opts.division, limit: opts.limit });
+      if (opts.json) io.out(JSON.stringify(areas, null, 2));
+      else for (const a of areas) io.out(`${a.code.padEnd(11)} ${a.level.padEnd(8)} ${String(a.division)}  ${a.name ?? "(no name)"}`);
+    } finally {
+      db.close();
+    }
+  });
+
+  dbFlags(program.command("indicators").description("list the indicator catalogue").option("--json", "JSON output")).action(
+    async (opts: { json?: boolean; db?: string; config?: string }) => {
+      const cfg = config(io, { db: opts.db, config: opts.config });
+      const db = await Database.open({ path: cfg.db, readOnly: true });
+      try {
+        const cube = new CubeService(db, new Releaser(OPEN_DATA_POLICY, new AuditLog(db)));
+        const list = [...(await cube.indicators()).values()];
+        if (opts.json) io.out(JSON.stringify(list, null, 2));
+        else for (const i of list) io.out(`${i.id.padEnd(36)} ${i.domain.padEnd(20)} ${i.kind.padEnd(14)} ${i.periods.join(",")}  ${i.name.nl}`);
+      } finally {
+        db.close();
+      }
+    },
+  );
+
+  dbFlags(
+    program
+      .command("export")
+      .description("export one indicator at a level as CSV, with the source attribution line")
+      .argument("<indicator>", "indicator id (see `wijkradar indicators`)")
+      .addOption(levelOption("area level (default: the level with most values)"))
+      .option("--period <period>", "period (default: the newest)")
+      .option("--parent <code>", "only areas under this area")
+      .option("--division <year>", "division year", yearArg)
+      .option("-o, --output <file>", "write to this file instead of standard output"),
+  ).action(async (id: string, opts: { level?: AreaLevel; period?: string; parent?: string; division?: number; output?: string; db?: string; config?: string }) => {
+    const cfg = config(io, { db: opts.db, config: opts.config });
+    const db = await Database.open({ path: cfg.db, readOnly: true });
+    try {
+      const audit = new AuditLog(db);
+      const cube = new CubeService(db, new Releaser(OPEN_DATA_POLICY, audit));
+      const { indicator, slice, result } = await cube.releasedValues(
+        { actor: CLI_ACTOR(), origin: "cli" },
+        { indicatorId: id, level: opts.level, period: opts.period, parent: opts.parent?.toUpperCase(), division: opts.division },
+        "export",
+      );
+      const csv = toCsv(indicator, slice, result);
+      if (opts.output) writeFileSync(opts.output, csv);
+      else io.out(csv.trimEnd());
+    } finally {
+      db.close();
+    }
+  });
+
+  return program;
+}
+
+/** Runs the CLI; resolves to the exit code. */
+export async function main(argv: readonly string[], io: Io = { out: (s) => console.log(s), err: (s) => console.error(s), env: process.env }): Promise<number> {
+  const program = buildProgram(io);
+  try {
+    await program.parseAsync([...argv]);
+    return EXIT.ok;
+  } catch (e) {
+    if (e instanceof CommanderError) return e.exitCode === 0 ? EXIT.ok : EXIT.usage;
+    if (e instanceof ConfigError) {
+      io.err(`wijkradar: ${e.message}`);
+      return EXIT.config;
+    }
+    if (e instanceof InputError) {
+      io.err(`wijkradar: ${e.message}`);
+      for (const d of e.details) io.err(`  ${d}`);
+      return /cannot read/.test(e.message) ? EXIT.noInput : EXIT.dataErr;
+    }
+    if (e instanceof NotFoundError) {
+      io.err(`wijkradar: ${e.message}`);
+      return EXIT.dataErr;
+    }
+    if (e instanceof StoreError) {
+      io.err(`wijkradar: ${e.message}`);
+      return EXIT.tempFail;
+    }
+    io.err(`wijkradar: internal error: ${(e as Error).stack ?? String(e)}`);
+    return EXIT.software;
+  }
+}

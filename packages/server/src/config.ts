@@ -1,0 +1,119 @@
+/**
+ * Configuration: defaults < config file < environment < command-line flags, parsed once with zod into
+ * a frozen Config. Invalid values and unknown keys fail at start with a message that names them.
+ */
+import { readFileSync } from "node:fs";
+import { isIP } from "node:net";
+import { basename, resolve } from "node:path";
+import { parse as parseYaml } from "yaml";
+import { z } from "zod";
+import { ConfigError } from "./errors.js";
+
+const Port = z.coerce
+  .number({ error: "expected a whole number from 1 to 65535" })
+  .int("expected a whole number from 1 to 65535")
+  .min(1, "expected a whole number from 1 to 65535")
+  .max(65535, "expected a whole number from 1 to 65535");
+
+const Host = z
+  .string()
+  .min(1, "expected an IP address or host name")
+  .refine(
+    (h) => isIP(h) !== 0 || /^(?=.{1,253}$)[a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?(\.[a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)*$/.test(h),
+    "expected an IP address (127.0.0.1, ::1, 0.0.0.0) or a host name",
+  );
+
+const Bool = z.union([z.boolean(), z.enum(["true", "false", "1", "0"]).transform((s) => s === "true" || s === "1")]);
+
+export const ConfigSchema = z
+  .object({
+    port: Port.default(8080),
+    host: Host.default("127.0.0.1"),
+    db: z.string().min(1, "expected a file path").default("./data/wijkradar.duckdb"),
+    demo: Bool.default(true).describe("load the bundled demo data into an empty database on start"),
+    logLevel: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("warn"),
+  })
+  .strict();
+
+export type Config = Readonly<z.infer<typeof ConfigSchema>>;
+
+/** Environment variables and the config keys they set. */
+export const ENV_KEYS: Readonly<Record<string, keyof Config>> = {
+  WIJKRADAR_PORT: "port",
+  WIJKRADAR_HOST: "host",
+  WIJKRADAR_DB: "db",
+  WIJKRADAR_DEMO: "demo",
+  WIJKRADAR_LOG_LEVEL: "logLevel",
+};
+const OTHER_ENV = new Set(["WIJKRADAR_CONFIG"]);
+
+function readConfigFile(path: string): Record<string, unknown> {
+  let text: string;
+  try {
+    text = readFileSync(path, "utf8");
+  } catch (e) {
+    throw new ConfigError(`config file ${path}: cannot read it (${(e as NodeJS.ErrnoException).code ?? "error"})`);
+  }
+  let doc: unknown;
+  try {
+    doc = parseYaml(text);
+  } catch (e) {
+    throw new ConfigError(`config file ${path}: not valid YAML/JSON: ${(e as Error).message.split("\n")[0]}`);
+  }
+  if (doc === null || doc === undefined) return {};
+  if (typeof doc !== "object" || Array.isArray(doc))
+    throw new ConfigError(`config file ${path}: expected an object with keys ${Object.keys(ConfigSchema.shape).join(", ")}`);
+  return doc as Record<string, unknown>;
+}
+
+export interface ConfigSources {
+  readonly env?: Readonly<Record<string, string | undefined>>;
+  /** Values from command-line flags (undefined: not given). */
+  readonly flags?: Partial<Record<keyof Config, unknown>> & { config?: string };
+}
+
+/**
+ * Loads the configuration. `--config <file>` or WIJKRADAR_CONFIG names an optional YAML/JSON file.
+ *
+ * @example loadConfig({ env: process.env, flags: { port: "9090" } }).port // 9090
+ */
+export function loadConfig(sources: ConfigSources = {}): Config {
+  const env = sources.env ?? {};
+  const flags = sources.flags ?? {};
+  const merged: Record<string, unknown> = {};
+  const origin: Record<string, string> = {};
+
+  const file = flags.config ?? env.WIJKRADAR_CONFIG;
+  if (file) {
+    for (const [k, v] of Object.entries(readConfigFile(file))) {
+      merged[k] = v;
+      origin[k] = `config file ${basename(file)}: ${k}`;
+    }
+  }
+  for (const [name, value] of Object.entries(env)) {
+    if (!name.startsWith("WIJKRADAR_") || value === undefined) continue;
+    const key = ENV_KEYS[name];
+    if (!key) {
+      if (OTHER_ENV.has(name)) continue;
+      throw new ConfigError(`environment variable ${name} is not known; expected one of ${[...Object.keys(ENV_KEYS), ...OTHER_ENV].join(", ")}`);
+    }
+    merged[key] = value;
+    origin[key] = `environment variable ${name}`;
+  }
+  for (const [k, v] of Object.entries(flags)) {
+    if (k === "config" || v === undefined) continue;
+    merged[k] = v;
+    origin[k] = `option --${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
+  }
+  const result = ConfigSchema.safeParse(merged);
+  if (!result.success) {
+    const lines = result.error.issues.map((issue) => {
+      const key = String(issue.path[0] ?? "");
+      const where = origin[key] ?? key;
+      if (issue.code === "unrecognized_keys") return `${origin[issue.keys[0]!] ?? "config"}: unknown key(s) ${issue.keys.join(", ")}`;
+      return `${where}: ${JSON.stringify(merged[key])} is invalid: ${issue.message}`;
+    });
+    throw new ConfigError(`invalid configuration:\n  ${lines.join("\n  ")}`);
+  }
+  return Object.freeze({ ...result.data, db: result.data.db === ":memory:" ? ":memory:" : resolve(result.data.db) });
+}

@@ -1,0 +1,62 @@
+/**
+ * Starting the server: open (and migrate) the database, load the demo data into an empty database
+ * with a progress bar, build the app and listen. Stops cleanly on SIGINT/SIGTERM.
+ */
+import { buildApp, type App } from "./api/app.js";
+import type { Config } from "./config.js";
+import { progressReporter } from "./cli/progress.js";
+import { loadDemoIfEmpty } from "./demo/demo-loader.js";
+import { Database } from "./store/database.js";
+
+export interface RunningServer {
+  readonly app: App;
+  readonly db: Database;
+  readonly url: string;
+  /** Resolves when the server has stopped. */
+  readonly closed: Promise<void>;
+  stop(): Promise<void>;
+}
+
+export async function startServer(config: Config, opts: { log?: (s: string) => void; signals?: boolean } = {}): Promise<RunningServer> {
+  const log = opts.log ?? ((s: string) => console.error(s));
+  const started = performance.now();
+  const db = await Database.open({ path: config.db });
+  try {
+    if (config.demo) {
+      const progress = progressReporter("first start: loading the bundled open data");
+      const reports = await loadDemoIfEmpty(db, (s) => progress.step(s.index, s.total, s.file, s.phase, s.fraction)).finally(() => progress.stop());
+      if (reports.length > 0) {
+        const values = reports.reduce((n, r) => n + r.values, 0);
+        log(`wijkradar: loaded ${reports.length} demo files (${values.toLocaleString("en")} values) into ${config.db}`);
+      }
+    }
+    const app = await buildApp({ db, logLevel: config.logLevel });
+    await app.server.listen({ port: config.port, host: config.host });
+    const host = config.host.includes(":") ? `[${config.host}]` : config.host;
+    const url = `http://${host}:${config.port}`;
+    log(`wijkradar: ready in ${Math.round(performance.now() - started)} ms at ${url} (API docs ${url}/api/docs, database ${config.db})`);
+
+    let resolveClosed!: () => void;
+    const closed = new Promise<void>((r) => (resolveClosed = r));
+    let stopping: Promise<void> | undefined;
+    const stop = (): Promise<void> =>
+      (stopping ??= (async () => {
+        await app.close();
+        await db.checkpoint();
+        db.close();
+        resolveClosed();
+      })());
+    if (opts.signals ?? true) {
+      const onSignal = (): void => {
+        log("wijkradar: stopping");
+        void stop();
+      };
+      process.once("SIGINT", onSignal);
+      process.once("SIGTERM", onSignal);
+    }
+    return { app, db, url, closed, stop };
+  } catch (e) {
+    db.close();
+    throw e;
+  }
+}

@@ -1,0 +1,213 @@
+/**
+ * THE release function. Every number that leaves the server — JSON, CSV, GeoJSON — passes here:
+ * access policy (default deny) → disclosure control → one audit record for the request.
+ * Routes and the CLI export call `releaseValues`; none builds its own way around it.
+ */
+import {
+  decideAccess,
+  discloseFigure,
+  type Actor,
+  type DisclosureStatus,
+  type FigureSubject,
+  type ReleasePolicy,
+} from "@wijkradar/core";
+import type { AuditLog } from "../store/audit-repository.js";
+import type { IndicatorRow } from "../store/catalogue-repository.js";
+import type { CubeValue, Reference } from "../store/value-repository.js";
+import { levelOfCode } from "@wijkradar/core";
+import { gzipSync } from "node:zlib";
+
+/** A released and serialised response, kept while the data and the policy do not change. */
+export interface ReleasedView {
+  readonly json: string;
+  readonly gzip: Buffer;
+  readonly etag: string;
+  readonly summary: Pick<ReleaseResult, "released" | "suppressed" | "denied" | "deniedReason">;
+}
+
+export interface RequestContext {
+  readonly actor: Actor;
+  /** Where the request came from: "http 127.0.0.1", "cli". */
+  readonly origin: string;
+}
+
+export interface ReleasedReference {
+  readonly code: string;
+  readonly status: DisclosureStatus | "denied";
+  readonly value: number | null;
+  readonly numerator: number | null;
+  readonly denominator: number | null;
+  readonly derived: boolean;
+}
+
+export interface ReleasedValue {
+  readonly indicatorId: string;
+  readonly code: string;
+  readonly name: string | null;
+  readonly level: CubeValue["level"];
+  readonly division: number;
+  readonly period: string;
+  readonly status: DisclosureStatus;
+  readonly value: number | null;
+  readonly numerator: number | null;
+  readonly denominator: number | null;
+  readonly derived: boolean;
+  readonly parent: ReleasedReference | null;
+  readonly national: ReleasedReference | null;
+}
+
+export interface ReleaseResult {
+  readonly values: ReleasedValue[];
+  readonly released: number;
+  readonly suppressed: number;
+  readonly denied: number;
+  /** Why figures were withheld by the access policy (first reason), for "why can't I see this?". */
+  readonly deniedReason: string | null;
+}
+
+export class Releaser {
+  private readonly views = new Map<string, Promise<ReleasedView>>();
+  private dataVersion = 0;
+
+  constructor(
+    private readonly policy: ReleasePolicy,
+    private readonly audit: AuditLog,
+    private readonly maxViews = 500,
+  ) {}
+
+  /** Forgets every cached view: call after any write to the data. */
+  invalidate(): void {
+    this.dataVersion++;
+    this.views.clear();
+  }
+
+  /**
+   * Releases a whole response through the release function and keeps the serialised result for
+   * identical requests by actors with the same roles and purpose (the only inputs of the policy).
+   * Every request is audited, cached or not.
+   */
+  async releaseView(
+    ctx: RequestContext,
+    action: string,
+    object: string,
+    load: () => Promise<{ values: readonly CubeValue[]; indicators: ReadonlyMap<string, IndicatorRow> }>,
+    shape: (result: ReleaseResult) => unknown,
+  ): Promise<ReleasedView> {
+    const key = `${this.dataVersion}|${[...ctx.actor.roles].sort().join(",")}|${ctx.actor.purpose}|${action}|${object}`;
+    let view = this.views.get(key);
+    if (!view) {
+      view = (async () => {
+        const { values, indicators } = await load();
+        const result = this.apply(ctx.actor, values, indicators);
+        const json = JSON.stringify(shape(result));
+        const { released, suppressed, denied, deniedReason } = result;
+        return {
+          json,
+          gzip: gzipSync(json, { level: 6 }),
+          etag: `"${this.dataVersion}-${key.length}-${json.length}"`,
+          summary: { released, suppressed, denied, deniedReason },
+        };
+      })();
+      if (this.views.size >= this.maxViews) this.views.delete(this.views.keys().next().value!);
+      this.views.set(key, view);
+      view.catch(() => this.views.delete(key));
+    }
+    const done = await view;
+    this.record(ctx, action, object, done.summary);
+    return done;
+  }
+
+  /**
+   * Releases cube values (and their references) for one request and audits it.
+   *
+   * @param action what the request does, e.g. "indicator-values", "area-profile", "export"
+   * @param object what it is about, e.g. "indicator:eenzaam_65plus level:buurt period:2020"
+   */
+  releaseValues(
+    ctx: RequestContext,
+    action: string,
+    object: string,
+    values: readonly CubeValue[],
+    indicators: ReadonlyMap<string, IndicatorRow>,
+  ): ReleaseResult {
+    const result = this.apply(ctx.actor, values, indicators);
+    this.record(ctx, action, object, result);
+    return result;
+  }
+
+  private record(ctx: RequestContext, action: string, object: string, r: Pick<ReleaseResult, "released" | "suppressed" | "denied">): void {
+    this.audit.record({
+      at: new Date(),
+      actor: ctx.actor.id,
+      roles: ctx.actor.roles,
+      purpose: ctx.actor.purpose,
+      action,
+      object,
+      released: r.released,
+      suppressed: r.suppressed,
+      denied: r.denied,
+      origin: ctx.origin,
+    });
+  }
+
+  /** Access policy, then disclosure control, for every value and reference. */
+  private apply(actor: Actor, values: readonly CubeValue[], indicators: ReadonlyMap<string, IndicatorRow>): ReleaseResult {
+    let released = 0;
+    let suppressed = 0;
+    let denied = 0;
+    let deniedReason: string | null = null;
+    const out: ReleasedValue[] = [];
+
+    const subjectOf = (ind: IndicatorRow, code: string, level: CubeValue["level"]): FigureSubject => ({
+      indicatorId: ind.id,
+      domain: ind.domain,
+      sourceOpen: ind.source.open,
+      areaCode: code,
+      level,
+    });
+    const releaseRef = (ind: IndicatorRow, ref: Reference | null): ReleasedReference | null => {
+      if (!ref) return null;
+      const level = levelOfCode(ref.code);
+      if (!level) return null;
+      const access = decideAccess(this.policy, actor, subjectOf(ind, ref.code, level));
+      if (!access.allowed)
+        return { code: ref.code, status: "denied", value: null, numerator: null, denominator: null, derived: ref.derived };
+      const d = discloseFigure(this.policy, ref, ind.kind, ind.source.open);
+      return { code: ref.code, status: d.status, value: d.value, numerator: d.numerator, denominator: d.denominator, derived: ref.derived };
+    };
+
+    for (const v of values) {
+      const ind = indicators.get(v.indicatorId);
+      if (!ind) {
+        denied++;
+        deniedReason ??= `indicator ${v.indicatorId} is not in the catalogue`;
+        continue;
+      }
+      const access = decideAccess(this.policy, actor, subjectOf(ind, v.code, v.level));
+      if (!access.allowed) {
+        denied++;
+        deniedReason ??= access.reason;
+        continue;
+      }
+      const d = discloseFigure(this.policy, v, ind.kind, ind.source.open);
+      if (d.status === "released") released++;
+      else suppressed++;
+      out.push({
+        indicatorId: v.indicatorId,
+        code: v.code,
+        name: v.name,
+        level: v.level,
+        division: v.division,
+        period: v.period,
+        status: d.status,
+        value: d.value,
+        numerator: d.numerator,
+        denominator: d.denominator,
+        derived: v.derived,
+        parent: releaseRef(ind, v.parent),
+        national: releaseRef(ind, v.national),
+      });
+    }
+    return { values: out, released, suppressed, denied, deniedReason };
+  }
+}

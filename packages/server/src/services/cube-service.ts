@@ -1,0 +1,242 @@
+/**
+ * The read side of the area cube as the API and the CLI use it: picks sensible defaults (latest
+ * period, the division that has it), loads values and references from the store, and sends them
+ * through the release function. Responses carry source attribution and period at every figure.
+ */
+import type { AreaLevel } from "@wijkradar/core";
+import { NotFoundError, InputError } from "../errors.js";
+import type { ReleasedView, Releaser, ReleaseResult, RequestContext } from "../release/release-service.js";
+import { listIndicators, type IndicatorRow } from "../store/catalogue-repository.js";
+import type { Database } from "../store/database.js";
+import { indicatorSlices, valuesForArea, valuesForIndicator, type Slice } from "../store/value-repository.js";
+import { getArea } from "../store/area-repository.js";
+
+export interface ValuesRequest {
+  readonly indicatorId: string;
+  readonly period?: string;
+  readonly level?: AreaLevel;
+  readonly parent?: string;
+  readonly division?: number;
+}
+
+export interface ResolvedSlice {
+  readonly period: string;
+  readonly level: AreaLevel;
+  readonly division: number;
+}
+
+/** Public attribution block for an indicator's source. */
+export function attribution(ind: IndicatorRow) {
+  return { id: ind.source.id, name: ind.source.name, attribution: ind.source.attribution, licence: ind.source.licence, url: ind.source.url };
+}
+
+export function describeIndicator(ind: IndicatorRow) {
+  return {
+    id: ind.id,
+    name: ind.name,
+    definition: ind.definition,
+    unit: ind.unit,
+    domain: ind.domain,
+    polarity: ind.polarity,
+    kind: ind.kind,
+    decimals: ind.decimals,
+    periods: ind.periods,
+    levels: ind.levels,
+    source: attribution(ind),
+  };
+}
+
+export class CubeService {
+  private catalogue: Promise<Map<string, IndicatorRow>> | undefined;
+
+  constructor(
+    private readonly db: Database,
+    private readonly releaser: Releaser,
+  ) {}
+
+  /** Forget cached catalogue and released views (after an import). */
+  invalidate(): void {
+    this.catalogue = undefined;
+    this.releaser.invalidate();
+  }
+
+  indicators(): Promise<Map<string, IndicatorRow>> {
+    this.catalogue ??= listIndicators(this.db).then((rows) => new Map(rows.map((r) => [r.id, r])));
+    this.catalogue.catch(() => (this.catalogue = undefined));
+    return this.catalogue;
+  }
+
+  async indicator(id: string): Promise<IndicatorRow> {
+    const ind = (await this.indicators()).get(id);
+    if (!ind) throw new NotFoundError(`indicator ${id} is not in the catalogue; GET /api/indicators lists them`);
+    return ind;
+  }
+
+  /** Picks period, level and division: given ones must exist; missing ones default to the newest. */
+  async resolveSlice(ind: IndicatorRow, req: ValuesRequest): Promise<ResolvedSlice> {
+    const slices = await indicatorSlices(this.db, ind.id);
+    const fits = (s: Slice): boolean =>
+      (req.period === undefined || s.period === req.period) &&
+      (req.level === undefined || s.level === req.level) &&
+      (req.division === undefined || s.division === req.division);
+    const level = req.level ?? finestCommonLevel(slices, req);
+    const match = slices.filter((s) => fits(s) && s.level === level);
+    const best = match[0];
+    if (!best) {
+      const available = [...new Set(slices.map((s) => `${s.period}/${s.level}/division ${s.division}`))].slice(0, 30);
+      throw new InputError(
+        `indicator ${ind.id} has no values for ${[
+          req.period && `period ${req.period}`,
+          `level ${level ?? "?"}`,
+          req.division && `division ${req.division}`,
+        ]
+          .filter(Boolean)
+          .join(", ")}`,
+        [`available (period/level/division): ${available.join(", ")}`],
+      );
+    }
+    return { period: best.period, level: best.level, division: best.division };
+  }
+
+  /** Values of one indicator at a level, released for this request, as a cached serialised view. */
+  async valuesView(ctx: RequestContext, req: ValuesRequest): Promise<ReleasedView> {
+    const ind = await this.indicator(req.indicatorId);
+    const slice = await this.resolveSlice(ind, req);
+    const object = `indicator:${ind.id} period:${slice.period} level:${slice.level} division:${slice.division}${req.parent ? ` parent:${req.parent}` : ""}`;
+    return this.releaser.releaseView(
+      ctx,
+      "indicator-values",
+      object,
+      async () => ({
+        values: await valuesForIndicator(this.db, { indicatorId: ind.id, ...slice, parent: req.parent }),
+        indicators: await this.indicators(),
+      }),
+      (r) => shapeValues(ind, slice, req.parent ?? null, r),
+    );
+  }
+
+  /** Released values of one indicator (for exports), not cached. */
+  async releasedValues(ctx: RequestContext, req: ValuesRequest, action: string): Promise<{ indicator: IndicatorRow; slice: ResolvedSlice; result: ReleaseResult }> {
+    const ind = await this.indicator(req.indicatorId);
+    const slice = await this.resolveSlice(ind, req);
+    const values = await valuesForIndicator(this.db, { indicatorId: ind.id, ...slice, parent: req.parent });
+    const object = `indicator:${ind.id} period:${slice.period} level:${slice.level} division:${slice.division}${req.parent ? ` parent:${req.parent}` : ""}`;
+    return { indicator: ind, slice, result: this.releaser.releaseValues(ctx, action, object, values, await this.indicators()) };
+  }
+
+  /** Every indicator of one area with value, references and series over all periods. */
+  async profileView(ctx: RequestContext, code: string): Promise<ReleasedView> {
+    const area = await getArea(this.db, code);
+    if (!area) throw new NotFoundError(`area ${code} is not known; GET /api/areas?q=… finds areas by name or code`);
+    const indicators = await this.indicators();
+    return this.releaser.releaseView(
+      ctx,
+      "area-profile",
+      `area:${code}`,
+      async () => ({ values: await valuesForArea(this.db, code), indicators }),
+      (r) => shapeProfile(area, r, indicators),
+    );
+  }
+}
+
+function finestCommonLevel(slices: readonly Slice[], req: ValuesRequest): AreaLevel | undefined {
+  // Without a level: the level with the most values for the requested period (the map's natural level).
+  const counts = new Map<AreaLevel, number>();
+  for (const s of slices) {
+    if (req.period !== undefined && s.period !== req.period) continue;
+    counts.set(s.level, (counts.get(s.level) ?? 0) + s.count);
+  }
+  return [...counts].sort((a, b) => b[1] - a[1])[0]?.[0];
+}
+
+const compact = <T extends Record<string, unknown>>(o: T): Partial<T> =>
+  Object.fromEntries(Object.entries(o).filter(([, v]) => v !== null && v !== undefined && v !== false)) as Partial<T>;
+
+function shapeValues(ind: IndicatorRow, slice: ResolvedSlice, parent: string | null, r: ReleaseResult) {
+  // References are shared by many rows: sent once, keyed by code, to keep 13,808 buurten small.
+  const parents: Record<string, unknown> = {};
+  let national: unknown = null;
+  for (const v of r.values) {
+    if (v.parent && !(v.parent.code in parents)) parents[v.parent.code] = compact({ ...v.parent, code: undefined });
+    if (v.national && national === null) national = compact({ ...v.national });
+  }
+  return {
+    indicator: describeIndicator(ind),
+    source: attribution(ind),
+    period: slice.period,
+    level: slice.level,
+    division: slice.division,
+    parent,
+    references: { national, parents },
+    released: r.released,
+    suppressed: r.suppressed,
+    denied: r.denied,
+    ...(r.denied > 0 ? { deniedReason: r.deniedReason } : {}),
+    values: r.values.map((v) =>
+      compact({
+        code: v.code,
+        name: v.name,
+        status: v.status,
+        value: v.value,
+        numerator: v.numerator,
+        denominator: v.denominator,
+        derived: v.derived,
+        parent: v.parent?.code,
+      }),
+    ),
+  };
+}
+
+function shapeProfile(
+  area: NonNullable<Awaited<ReturnType<typeof getArea>>>,
+  r: ReleaseResult,
+  catalogue: ReadonlyMap<string, IndicatorRow>,
+) {
+  const byIndicator = new Map<string, ReleaseResult["values"]>();
+  for (const v of r.values) {
+    const list = byIndicator.get(v.indicatorId) ?? [];
+    list.push(v);
+    byIndicator.set(v.indicatorId, list);
+  }
+  const entries = [...byIndicator].flatMap(([id, series]) => {
+    const ind = catalogue.get(id);
+    if (!ind) return [];
+    const latest = series[series.length - 1]!;
+    return [
+      {
+        indicator: describeIndicator(ind),
+        source: attribution(ind),
+        period: latest.period,
+        division: latest.division,
+        status: latest.status,
+        value: latest.value,
+        derived: latest.derived,
+        parent: latest.parent,
+        national: latest.national,
+        series: series.map((s) =>
+          compact({
+            period: s.period,
+            division: s.division,
+            status: s.status,
+            value: s.value,
+            numerator: s.numerator,
+            denominator: s.denominator,
+            derived: s.derived,
+            parent: s.parent?.value,
+            national: s.national?.value,
+          }),
+        ),
+      },
+    ];
+  });
+  const domains: Record<string, typeof entries> = {};
+  for (const e of entries) (domains[e.indicator.domain] ??= []).push(e);
+  return {
+    area: { code: area.code, name: area.name, level: area.level, division: area.division, parentCode: area.parentCode, divisions: area.divisions },
+    released: r.released,
+    suppressed: r.suppressed,
+    denied: r.denied,
+    indicators: entries.length,
+    domains,
+  };
+}

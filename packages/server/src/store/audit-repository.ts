@@ -1,0 +1,77 @@
+/**
+ * The audit trail's store side: one record per request that touches data, appended in batches so a
+ * busy API does not wait on the write connection. Records are flushed at least every second and on
+ * close. (Hash-chaining, retention and search come with the access-control issue.)
+ */
+import type { Database } from "./database.js";
+
+export interface AuditEntry {
+  readonly at: Date;
+  readonly actor: string;
+  readonly roles: readonly string[];
+  readonly purpose: string;
+  readonly action: string;
+  readonly object: string;
+  readonly released: number;
+  readonly suppressed: number;
+  readonly denied: number;
+  readonly origin: string;
+}
+
+export class AuditLog {
+  private buffer: AuditEntry[] = [];
+  private timer: NodeJS.Timeout | undefined;
+  private flushing: Promise<void> = Promise.resolve();
+
+  constructor(
+    private readonly db: Database,
+    private readonly intervalMs = 1000,
+  ) {}
+
+  /** Queues one record; it is written within `intervalMs`. */
+  record(entry: AuditEntry): void {
+    this.buffer.push(entry);
+    this.timer ??= setTimeout(() => {
+      this.timer = undefined;
+      void this.flush();
+    }, this.intervalMs);
+  }
+
+  /** Writes every queued record now. */
+  flush(): Promise<void> {
+    if (this.timer) {
+      clearTimeout(this.timer);
+      this.timer = undefined;
+    }
+    const batch = this.buffer;
+    this.buffer = [];
+    if (batch.length === 0 || this.db.readOnly) return this.flushing;
+    this.flushing = this.flushing.then(() =>
+      this.db.transaction(async (ex) => {
+        const a = await ex.appender("audit_log");
+        for (const e of batch) {
+          a.appendVarchar(e.at.toISOString().replace("T", " ").replace("Z", ""));
+          a.appendVarchar(e.actor);
+          a.appendVarchar(e.roles.join(","));
+          a.appendVarchar(e.purpose);
+          a.appendVarchar(e.action);
+          a.appendVarchar(e.object);
+          a.appendInteger(e.released);
+          a.appendInteger(e.suppressed);
+          a.appendInteger(e.denied);
+          a.appendVarchar(e.origin);
+          a.endRow();
+        }
+        a.closeSync();
+      }),
+    );
+    return this.flushing;
+  }
+
+  /** Number of records written (for tests and the health endpoint). */
+  async count(): Promise<number> {
+    await this.flush();
+    const rows = await this.db.read((ex) => ex.all<{ n: number }>("SELECT count(*)::INTEGER AS n FROM audit_log"));
+    return rows[0]?.n ?? 0;
+  }
+}

@@ -1,0 +1,139 @@
+/**
+ * Reads of the catalogue: sources, indicators with their periods and divisions, deliveries.
+ */
+import type { Domain, IndicatorKind, Polarity } from "@wijkradar/core";
+import type { Database } from "./database.js";
+
+export interface SourceRow {
+  readonly id: string;
+  readonly name: string;
+  readonly publisher: string;
+  readonly attribution: string;
+  readonly licence: string;
+  readonly url: string | null;
+  readonly open: boolean;
+}
+
+export interface IndicatorRow {
+  readonly id: string;
+  readonly sourceId: string;
+  readonly name: { nl: string; en: string };
+  readonly definition: { nl: string; en: string } | null;
+  readonly unit: string;
+  readonly domain: Domain;
+  readonly polarity: Polarity;
+  readonly kind: IndicatorKind;
+  readonly decimals: number;
+  /** Periods with values, ascending. */
+  readonly periods: string[];
+  /** Levels with values. */
+  readonly levels: string[];
+  readonly source: SourceRow;
+}
+
+interface RawIndicator {
+  id: string;
+  source_id: string;
+  name_nl: string;
+  name_en: string;
+  definition_nl: string | null;
+  definition_en: string | null;
+  unit: string;
+  domain: Domain;
+  polarity: Polarity;
+  kind: IndicatorKind;
+  decimals: number;
+  periods: string[] | null;
+  levels: string[] | null;
+  s_name: string;
+  publisher: string;
+  attribution: string;
+  licence: string;
+  url: string | null;
+  open: boolean;
+}
+
+const INDICATOR_SQL = `
+  SELECT i.*, p.periods, p.levels, s.name AS s_name, s.publisher, s.attribution, s.licence, s.url, s.open
+  FROM indicators i JOIN sources s ON s.id = i.source_id
+  LEFT JOIN (
+    SELECT indicator_id, list(DISTINCT period ORDER BY period) AS periods, list(DISTINCT level ORDER BY level) AS levels
+    FROM indicator_values GROUP BY indicator_id
+  ) p ON p.indicator_id = i.id`;
+
+function toIndicator(r: RawIndicator): IndicatorRow {
+  return {
+    id: r.id,
+    sourceId: r.source_id,
+    name: { nl: r.name_nl, en: r.name_en },
+    definition: r.definition_nl && r.definition_en ? { nl: r.definition_nl, en: r.definition_en } : null,
+    unit: r.unit,
+    domain: r.domain,
+    polarity: r.polarity,
+    kind: r.kind,
+    decimals: r.decimals,
+    periods: r.periods ?? [],
+    levels: r.levels ?? [],
+    source: {
+      id: r.source_id,
+      name: r.s_name,
+      publisher: r.publisher,
+      attribution: r.attribution,
+      licence: r.licence,
+      url: r.url,
+      open: r.open,
+    },
+  };
+}
+
+/** Every indicator of the catalogue with its source, periods and levels, ordered by domain and id. */
+export async function listIndicators(db: Database): Promise<IndicatorRow[]> {
+  const rows = await db.read((ex) => ex.all<RawIndicator & Record<string, unknown>>(`${INDICATOR_SQL} ORDER BY i.domain, i.id`));
+  return rows.map(toIndicator);
+}
+
+/** Number of deliveries (0: an empty database). */
+export async function deliveryCount(db: Database): Promise<number> {
+  const rows = await db.read((ex) => ex.all<{ n: number }>("SELECT count(*)::INTEGER AS n FROM deliveries"));
+  return rows[0]?.n ?? 0;
+}
+
+export interface DeliveryRow {
+  readonly id: number;
+  readonly sourceId: string;
+  readonly fileName: string;
+  readonly fileSha256: string;
+  readonly rows: number;
+  readonly valueCount: number;
+  readonly periods: string[];
+  readonly division: number;
+  readonly importedAt: string;
+}
+
+/** The delivery manifests, newest first. */
+export async function listDeliveries(db: Database): Promise<DeliveryRow[]> {
+  const rows = await db.read((ex) =>
+    ex.all<{
+      id: number;
+      source_id: string;
+      file_name: string;
+      file_sha256: string;
+      rows: number;
+      value_count: number;
+      periods: string[];
+      division: number;
+      imported_at: Date;
+    }>("SELECT * FROM deliveries ORDER BY id DESC"),
+  );
+  return rows.map((r) => ({
+    id: r.id,
+    sourceId: r.source_id,
+    fileName: r.file_name,
+    fileSha256: r.file_sha256,
+    rows: r.rows,
+    valueCount: r.value_count,
+    periods: r.periods,
+    division: r.division,
+    importedAt: new Date(r.imported_at).toISOString(),
+  }));
+}
