@@ -4,21 +4,35 @@ import tseslint from "typescript-eslint";
 
 export default tseslint.config(
   {
-    ignores: ["**/dist/**", "**/node_modules/**", "data/**", "bench/out/**", "coverage/**", "packages/web/**"],
+    ignores: [
+      "**/dist/**",
+      "**/node_modules/**",
+      "data/**",
+      "bench/out/**",
+      "coverage/**",
+      "packages/web/**",
+    ],
   },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {
     languageOptions: {
-      parserOptions: { projectService: { allowDefaultProject: ["*.js", "packages/server/bin/*.js"] }, tsconfigRootDir: import.meta.dirname },
+      parserOptions: {
+        projectService: { allowDefaultProject: ["*.js", "packages/server/bin/*.js"] },
+        tsconfigRootDir: import.meta.dirname,
+      },
     },
     rules: {
       "@typescript-eslint/no-floating-promises": "error",
       "@typescript-eslint/consistent-type-imports": "error",
-      "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_" }],
+      "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_", varsIgnorePattern: "^_", ignoreRestSiblings: true }],
       "no-restricted-imports": [
         "error",
-        { paths: [{ name: "@duckdb/node-api", message: "Only packages/server/src/store may touch the database." }] },
+        {
+          paths: [
+            { name: "@duckdb/node-api", message: "Only packages/server/src/store may touch the database." },
+          ],
+        },
       ],
     },
   },
@@ -33,16 +47,23 @@ export default tseslint.config(
         "error",
         {
           patterns: [
-            { group: ["node:*", "fs", "path", "@duckdb/*", "@wijkradar/server"], message: "packages/core is pure: no I/O, no database, no server." },
+            {
+              group: ["node:*", "fs", "path", "@duckdb/*", "@wijkradar/server"],
+              message: "packages/core is pure: no I/O, no database, no server.",
+            },
           ],
         },
       ],
       "no-restricted-globals": ["error", { name: "Date", message: "core has no clock: pass time in." }],
-      "no-restricted-properties": ["error", { object: "Math", property: "random", message: "core has no randomness: use a seeded generator." }],
+      "no-restricted-properties": [
+        "error",
+        { object: "Math", property: "random", message: "core has no randomness: use a seeded generator." },
+      ],
     },
   },
   {
     files: ["**/*.js"],
     ...tseslint.configs.disableTypeChecked,
+    languageOptions: { globals: { process: "readonly", console: "readonly" } },
   },
 );

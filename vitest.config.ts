@@ -12,6 +12,7 @@ export default defineConfig({
   test: {
     include: ["packages/*/test/**/*.test.ts", "test/**/*.test.ts"],
     environment: "node",
+    globalSetup: ["packages/server/test/global-setup.ts"],
     // DuckDB files and real servers: keep parallelism within two cores.
     pool: "forks",
     maxWorkers: 2,

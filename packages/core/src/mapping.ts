@@ -41,12 +41,18 @@ const IndicatorColumn = IndicatorMetaSchema.extend({
     if (!ind.column && !(ind.numerator && ind.denominator))
       ctx.addIssue({ code: "custom", message: "needs `column`, or both `numerator` and `denominator`" });
     if (!ind.column && (ind.kind === "count" || ind.kind === "index"))
-      ctx.addIssue({ code: "custom", message: `kind ${ind.kind} cannot be derived from numerator/denominator` });
+      ctx.addIssue({
+        code: "custom",
+        message: `kind ${ind.kind} cannot be derived from numerator/denominator`,
+      });
   });
 export type IndicatorColumn = z.infer<typeof IndicatorColumn>;
 
 const VariantValue = z
-  .object({ suffix: z.string().regex(/^[a-z0-9_]+$/, "lower-case letters, digits and '_'"), label: LocalisedText })
+  .object({
+    suffix: z.string().regex(/^[a-z0-9_]+$/, "lower-case letters, digits and '_'"),
+    label: LocalisedText,
+  })
   .strict();
 
 export const MappingSchema = z
@@ -67,7 +73,10 @@ export const MappingSchema = z
       .array(z.string())
       .default([".", "", "-99999999", "-99999997", "x"])
       .describe("cell contents that mean 'no value'"),
-    topojson: z.object({ object: z.string().min(1) }).strict().optional(),
+    topojson: z
+      .object({ object: z.string().min(1) })
+      .strict()
+      .optional(),
     filter: z
       .object({ column: z.string().min(1), equals: z.union([z.string(), z.number(), z.boolean()]) })
       .strict()
@@ -78,7 +87,9 @@ export const MappingSchema = z
         code: z
           .string()
           .min(1)
-          .describe('column (CSV) or property (GeoJSON) with the area code; "auto": CBS/PDOK conventions (statcode, buurtcode, wijkcode, gemeentecode)'),
+          .describe(
+            'column (CSV) or property (GeoJSON) with the area code; "auto": CBS/PDOK conventions (statcode, buurtcode, wijkcode, gemeentecode)',
+          ),
         division: z
           .union([z.number().int().min(1900).max(2100), z.object({ fromFileName: CapturingRegex }).strict()])
           .describe("the year of the area division the codes belong to"),
@@ -108,17 +119,29 @@ export const MappingSchema = z
   .strict()
   .superRefine((m, ctx) => {
     if (m.format === "topojson" && !m.topojson)
-      ctx.addIssue({ code: "custom", path: ["topojson"], message: "format topojson needs `topojson.object`" });
+      ctx.addIssue({
+        code: "custom",
+        path: ["topojson"],
+        message: "format topojson needs `topojson.object`",
+      });
     if (m.indicators.length > 0 && !m.period && m.indicators.some((i) => !i.period))
       ctx.addIssue({ code: "custom", path: ["period"], message: "needed when an indicator has no period" });
     if (m.indicators.length === 0 && !m.areas.register)
-      ctx.addIssue({ code: "custom", path: ["indicators"], message: "nothing to import: no indicators and no areas" });
+      ctx.addIssue({
+        code: "custom",
+        path: ["indicators"],
+        message: "nothing to import: no indicators and no areas",
+      });
     if (m.areas.geometry && m.format === "csv")
       ctx.addIssue({ code: "custom", path: ["areas", "geometry"], message: "a CSV file has no geometry" });
     const seen = new Set<string>();
     m.indicators.forEach((ind, i) => {
       if (seen.has(ind.id))
-        ctx.addIssue({ code: "custom", path: ["indicators", i, "id"], message: `duplicate indicator id ${ind.id}` });
+        ctx.addIssue({
+          code: "custom",
+          path: ["indicators", i, "id"],
+          message: `duplicate indicator id ${ind.id}`,
+        });
       seen.add(ind.id);
     });
   });

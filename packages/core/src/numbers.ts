@@ -33,7 +33,8 @@ export function parseCell(raw: unknown, decimal: Decimal, missing: ReadonlySet<s
   }
   return {
     kind: "invalid",
-    expected: decimal === "." ? "a number with a decimal point (12.5)" : "a number with a decimal comma (12,5)",
+    expected:
+      decimal === "." ? "a number with a decimal point (12.5)" : "a number with a decimal comma (12,5)",
   };
 }
 

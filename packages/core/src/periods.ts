@@ -5,7 +5,7 @@
 const PERIOD = /^(\d{4})(?:-(Q[1-4]|0[1-9]|1[0-2]|W(?:0[1-9]|[1-4]\d|5[0-3])))?$/;
 
 /** The expected form of a period, for error messages. */
-export const PERIOD_FORM = 'a year (2020), quarter (2020-Q1), month (2020-03) or ISO week (2020-W11)';
+export const PERIOD_FORM = "a year (2020), quarter (2020-Q1), month (2020-03) or ISO week (2020-W11)";
 
 /**
  * Normalises a period as found in source files, or returns `undefined` when it is not one.

@@ -19,7 +19,8 @@ export interface Grant {
   readonly id: string;
   readonly role: string;
   /** "open-data" grants every indicator of an open source; otherwise the listed domains/indicators. */
-  readonly what: "open-data" | { readonly domains?: readonly Domain[]; readonly indicators?: readonly string[] };
+  readonly what:
+    "open-data" | { readonly domains?: readonly Domain[]; readonly indicators?: readonly string[] };
   /** Area codes whose descendants (and themselves) are in scope; absent: everywhere. */
   readonly areas?: readonly string[];
   /** The finest level this grant allows (e.g. "buurt": no postcodes). Absent: every level. */
@@ -43,8 +44,7 @@ export interface FigureSubject {
 }
 
 export type AccessDecision =
-  | { readonly allowed: true; readonly grantId: string }
-  | { readonly allowed: false; readonly reason: string };
+  { readonly allowed: true; readonly grantId: string } | { readonly allowed: false; readonly reason: string };
 
 function grantCovers(grant: Grant, s: FigureSubject): boolean {
   if (grant.what === "open-data") {
@@ -54,7 +54,8 @@ function grantCovers(grant: Grant, s: FigureSubject): boolean {
     const byIndicator = grant.what.indicators?.includes(s.indicatorId) ?? false;
     if (!byDomain && !byIndicator) return false;
   }
-  if (grant.finestLevel && AREA_LEVELS.indexOf(s.level) > AREA_LEVELS.indexOf(grant.finestLevel)) return false;
+  if (grant.finestLevel && AREA_LEVELS.indexOf(s.level) > AREA_LEVELS.indexOf(grant.finestLevel))
+    return false;
   if (grant.areas) {
     const chain = [s.areaCode, ...ancestorsOfCode(s.areaCode)];
     if (!grant.areas.some((root) => chain.includes(root))) return false;
@@ -69,7 +70,8 @@ function grantCovers(grant: Grant, s: FigureSubject): boolean {
  */
 export function decideAccess(policy: ReleasePolicy, actor: Actor, subject: FigureSubject): AccessDecision {
   for (const grant of policy.grants) {
-    if (actor.roles.includes(grant.role) && grantCovers(grant, subject)) return { allowed: true, grantId: grant.id };
+    if (actor.roles.includes(grant.role) && grantCovers(grant, subject))
+      return { allowed: true, grantId: grant.id };
   }
   return {
     allowed: false,

@@ -6,7 +6,8 @@ import("../dist/cli/main.js")
     process.exitCode = code;
   })
   .catch((e) => {
-    if (e && e.code === "ERR_MODULE_NOT_FOUND") console.error("wijkradar is not built yet: run `npm run build` first.");
+    if (e && e.code === "ERR_MODULE_NOT_FOUND")
+      console.error("wijkradar is not built yet: run `npm run build` first.");
     else console.error(e);
     process.exitCode = 70;
   });

@@ -19,11 +19,18 @@ const Host = z
   .string()
   .min(1, "expected an IP address or host name")
   .refine(
-    (h) => isIP(h) !== 0 || /^(?=.{1,253}$)[a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?(\.[a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)*$/.test(h),
+    (h) =>
+      isIP(h) !== 0 ||
+      /^(?=.{1,253}$)[a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?(\.[a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)*$/.test(
+        h,
+      ),
     "expected an IP address (127.0.0.1, ::1, 0.0.0.0) or a host name",
   );
 
-const Bool = z.union([z.boolean(), z.enum(["true", "false", "1", "0"]).transform((s) => s === "true" || s === "1")]);
+const Bool = z.union([
+  z.boolean(),
+  z.enum(["true", "false", "1", "0"]).transform((s) => s === "true" || s === "1"),
+]);
 
 export const ConfigSchema = z
   .object({
@@ -52,7 +59,9 @@ function readConfigFile(path: string): Record<string, unknown> {
   try {
     text = readFileSync(path, "utf8");
   } catch (e) {
-    throw new ConfigError(`config file ${path}: cannot read it (${(e as NodeJS.ErrnoException).code ?? "error"})`);
+    throw new ConfigError(
+      `config file ${path}: cannot read it (${(e as NodeJS.ErrnoException).code ?? "error"})`,
+    );
   }
   let doc: unknown;
   try {
@@ -62,7 +71,9 @@ function readConfigFile(path: string): Record<string, unknown> {
   }
   if (doc === null || doc === undefined) return {};
   if (typeof doc !== "object" || Array.isArray(doc))
-    throw new ConfigError(`config file ${path}: expected an object with keys ${Object.keys(ConfigSchema.shape).join(", ")}`);
+    throw new ConfigError(
+      `config file ${path}: expected an object with keys ${Object.keys(ConfigSchema.shape).join(", ")}`,
+    );
   return doc as Record<string, unknown>;
 }
 
@@ -95,7 +106,9 @@ export function loadConfig(sources: ConfigSources = {}): Config {
     const key = ENV_KEYS[name];
     if (!key) {
       if (OTHER_ENV.has(name)) continue;
-      throw new ConfigError(`environment variable ${name} is not known; expected one of ${[...Object.keys(ENV_KEYS), ...OTHER_ENV].join(", ")}`);
+      throw new ConfigError(
+        `environment variable ${name} is not known; expected one of ${[...Object.keys(ENV_KEYS), ...OTHER_ENV].join(", ")}`,
+      );
     }
     merged[key] = value;
     origin[key] = `environment variable ${name}`;
@@ -110,10 +123,14 @@ export function loadConfig(sources: ConfigSources = {}): Config {
     const lines = result.error.issues.map((issue) => {
       const key = String(issue.path[0] ?? "");
       const where = origin[key] ?? key;
-      if (issue.code === "unrecognized_keys") return `${origin[issue.keys[0]!] ?? "config"}: unknown key(s) ${issue.keys.join(", ")}`;
+      if (issue.code === "unrecognized_keys")
+        return `${origin[issue.keys[0]!] ?? "config"}: unknown key(s) ${issue.keys.join(", ")}`;
       return `${where}: ${JSON.stringify(merged[key])} is invalid: ${issue.message}`;
     });
     throw new ConfigError(`invalid configuration:\n  ${lines.join("\n  ")}`);
   }
-  return Object.freeze({ ...result.data, db: result.data.db === ":memory:" ? ":memory:" : resolve(result.data.db) });
+  return Object.freeze({
+    ...result.data,
+    db: result.data.db === ":memory:" ? ":memory:" : resolve(result.data.db),
+  });
 }

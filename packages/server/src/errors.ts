@@ -36,4 +36,12 @@ export class AccessDeniedError extends Error {
   override readonly name = "AccessDeniedError";
 }
 
-export const EXIT = { ok: 0, usage: 64, dataErr: 65, noInput: 66, software: 70, tempFail: 75, config: 78 } as const;
+export const EXIT = {
+  ok: 0,
+  usage: 64,
+  dataErr: 65,
+  noInput: 66,
+  software: 70,
+  tempFail: 75,
+  config: 78,
+} as const;

@@ -17,24 +17,33 @@ export interface RunningServer {
   stop(): Promise<void>;
 }
 
-export async function startServer(config: Config, opts: { log?: (s: string) => void; signals?: boolean } = {}): Promise<RunningServer> {
+export async function startServer(
+  config: Config,
+  opts: { log?: (s: string) => void; signals?: boolean } = {},
+): Promise<RunningServer> {
   const log = opts.log ?? ((s: string) => console.error(s));
   const started = performance.now();
   const db = await Database.open({ path: config.db });
   try {
     if (config.demo) {
       const progress = progressReporter("first start: loading the bundled open data");
-      const reports = await loadDemoIfEmpty(db, (s) => progress.step(s.index, s.total, s.file, s.phase, s.fraction)).finally(() => progress.stop());
+      const reports = await loadDemoIfEmpty(db, (s) =>
+        progress.step(s.index, s.total, s.file, s.phase, s.fraction),
+      ).finally(() => progress.stop());
       if (reports.length > 0) {
         const values = reports.reduce((n, r) => n + r.values, 0);
-        log(`wijkradar: loaded ${reports.length} demo files (${values.toLocaleString("en")} values) into ${config.db}`);
+        log(
+          `wijkradar: loaded ${reports.length} demo files (${values.toLocaleString("en")} values) into ${config.db}`,
+        );
       }
     }
     const app = await buildApp({ db, logLevel: config.logLevel });
     await app.server.listen({ port: config.port, host: config.host });
     const host = config.host.includes(":") ? `[${config.host}]` : config.host;
     const url = `http://${host}:${config.port}`;
-    log(`wijkradar: ready in ${Math.round(performance.now() - started)} ms at ${url} (API docs ${url}/api/docs, database ${config.db})`);
+    log(
+      `wijkradar: ready in ${Math.round(performance.now() - started)} ms at ${url} (API docs ${url}/api/docs, database ${config.db})`,
+    );
 
     let resolveClosed!: () => void;
     const closed = new Promise<void>((r) => (resolveClosed = r));

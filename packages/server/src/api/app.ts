@@ -7,12 +7,23 @@ import swagger from "@fastify/swagger";
 import swaggerUi from "@fastify/swagger-ui";
 import { AREA_LEVELS, OPEN_DATA_POLICY, type Actor, type ReleasePolicy } from "@wijkradar/core";
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from "fastify";
-import { jsonSchemaTransform, serializerCompiler, validatorCompiler, type ZodTypeProvider } from "fastify-type-provider-zod";
+import {
+  jsonSchemaTransform,
+  serializerCompiler,
+  validatorCompiler,
+  type ZodTypeProvider,
+} from "fastify-type-provider-zod";
 import { z } from "zod";
 import { NotFoundError } from "../errors.js";
 import { Releaser, type ReleasedView, type RequestContext } from "../release/release-service.js";
 import { CubeService, describeIndicator } from "../services/cube-service.js";
-import { findAreas, geometryDivisions, getArea, getGeometries, matchDivisions } from "../store/area-repository.js";
+import {
+  findAreas,
+  geometryDivisions,
+  getArea,
+  getGeometries,
+  matchDivisions,
+} from "../store/area-repository.js";
 import { AuditLog } from "../store/audit-repository.js";
 import { deliveryCount, listDeliveries } from "../store/catalogue-repository.js";
 import type { Database } from "../store/database.js";
@@ -39,9 +50,14 @@ const Code = z
   .string()
   .trim()
   .toUpperCase()
-  .regex(/^(NL\d{2}|GM\d{4}|WK\d{4}[0-9A-Z]{2}|BU\d{4}[0-9A-Z]{4}|[1-9]\d{3}([A-Z]{2})?)$/, "expected an area code such as GM0034, WK003401, BU00340101, NL01, 1314 or 1314AB");
+  .regex(
+    /^(NL\d{2}|GM\d{4}|WK\d{4}[0-9A-Z]{2}|BU\d{4}[0-9A-Z]{4}|[1-9]\d{3}([A-Z]{2})?)$/,
+    "expected an area code such as GM0034, WK003401, BU00340101, NL01, 1314 or 1314AB",
+  );
 const Year = z.coerce.number().int().min(1900).max(2100).describe("division year, e.g. 2020");
-const Period = z.string().regex(/^\d{4}(-(Q[1-4]|\d{2}|W\d{2}))?$/, "expected a period such as 2020, 2020-Q1, 2020-03 or 2020-W11");
+const Period = z
+  .string()
+  .regex(/^\d{4}(-(Q[1-4]|\d{2}|W\d{2}))?$/, "expected a period such as 2020, 2020-Q1, 2020-03 or 2020-W11");
 
 /** The anonymous visitor: sees what the policy grants the "public" role (open data). */
 const PUBLIC_ACTOR: Actor = { id: "anonymous", roles: ["public"], purpose: "open-data" };
@@ -55,7 +71,8 @@ function sendView(request: FastifyRequest, reply: FastifyReply, view: ReleasedVi
   reply.header("etag", view.etag).header("vary", "accept-encoding").header("cache-control", "no-cache");
   if (request.headers["if-none-match"] === view.etag) return reply.code(304).send();
   reply.type("application/json; charset=utf-8");
-  if (/\bgzip\b/.test(String(request.headers["accept-encoding"] ?? ""))) return reply.header("content-encoding", "gzip").send(view.gzip);
+  if (/\bgzip\b/.test(String(request.headers["accept-encoding"] ?? "")))
+    return reply.header("content-encoding", "gzip").send(view.gzip);
   return reply.send(view.json);
 }
 
@@ -67,7 +84,10 @@ export async function buildApp(options: AppOptions): Promise<App> {
   const cube = new CubeService(db, releaser);
 
   const server = Fastify({
-    logger: { level: options.logLevel ?? "info", redact: ["req.headers.authorization", "req.headers.cookie"] },
+    logger: {
+      level: options.logLevel ?? "info",
+      redact: ["req.headers.authorization", "req.headers.cookie"],
+    },
     bodyLimit: 1_048_576,
   }).withTypeProvider<ZodTypeProvider>();
   server.setValidatorCompiler(validatorCompiler);
@@ -77,7 +97,15 @@ export async function buildApp(options: AppOptions): Promise<App> {
     reply
       .code(404)
       .type("application/problem+json")
-      .send(JSON.stringify({ type: "about:blank", title: "Not Found", status: 404, detail: `no route ${request.method} ${request.url.split("?")[0]}`, instance: request.url })),
+      .send(
+        JSON.stringify({
+          type: "about:blank",
+          title: "Not Found",
+          status: 404,
+          detail: `no route ${request.method} ${request.url.split("?")[0]}`,
+          instance: request.url,
+        }),
+      ),
   );
 
   await server.register(swagger, {
@@ -91,7 +119,10 @@ export async function buildApp(options: AppOptions): Promise<App> {
         license: { name: "EUPL-1.2" },
       },
       tags: [
-        { name: "areas", description: "Area divisions: land, gemeente, wijk, buurt, PC4, PC6, per division year" },
+        {
+          name: "areas",
+          description: "Area divisions: land, gemeente, wijk, buurt, PC4, PC6, per division year",
+        },
         { name: "indicators", description: "The indicator catalogue and the area cube" },
         { name: "geo", description: "Simplified boundaries as GeoJSON" },
         { name: "system", description: "Health and deliveries" },
@@ -115,7 +146,12 @@ export async function buildApp(options: AppOptions): Promise<App> {
 
   server.get(
     "/api/deliveries",
-    { schema: { tags: ["system"], summary: "Import manifests (source, file checksum, rows, periods, time), newest first" } },
+    {
+      schema: {
+        tags: ["system"],
+        summary: "Import manifests (source, file checksum, rows, periods, time), newest first",
+      },
+    },
     async () => ({ deliveries: await listDeliveries(db) }),
   );
 
@@ -129,7 +165,13 @@ export async function buildApp(options: AppOptions): Promise<App> {
           .object({
             level: Level.optional(),
             parent: Code.optional().describe("parent area code: the children of this area"),
-            q: z.string().trim().min(1).max(100).optional().describe("search text: part of a name, or the start of a code"),
+            q: z
+              .string()
+              .trim()
+              .min(1)
+              .max(100)
+              .optional()
+              .describe("search text: part of a name, or the start of a code"),
             division: Year.optional(),
             limit: z.coerce.number().int().min(1).max(20000).default(100),
           })
@@ -159,7 +201,10 @@ export async function buildApp(options: AppOptions): Promise<App> {
           `area ${request.params.code}${request.query.division ? ` in division ${request.query.division}` : ""} is not known`,
         );
       const parent = area.parentCode ? await getArea(db, area.parentCode, area.division) : undefined;
-      return { ...area, parent: parent ? { code: parent.code, name: parent.name, level: parent.level } : null };
+      return {
+        ...area,
+        parent: parent ? { code: parent.code, name: parent.name, level: parent.level } : null,
+      };
     },
   );
 
@@ -168,16 +213,23 @@ export async function buildApp(options: AppOptions): Promise<App> {
     {
       schema: {
         tags: ["areas"],
-        summary: "Every indicator of an area by domain: value, parent and national reference, series over all periods",
+        summary:
+          "Every indicator of an area by domain: value, parent and national reference, series over all periods",
         params: z.object({ code: Code }),
       },
     },
-    async (request, reply) => sendView(request, reply, await cube.profileView(contextOf(request), request.params.code)),
+    async (request, reply) =>
+      sendView(request, reply, await cube.profileView(contextOf(request), request.params.code)),
   );
 
   server.get(
     "/api/indicators",
-    { schema: { tags: ["indicators"], summary: "The indicator catalogue with source attribution, periods and levels" } },
+    {
+      schema: {
+        tags: ["indicators"],
+        summary: "The indicator catalogue with source attribution, periods and levels",
+      },
+    },
     async () => {
       const list = [...(await cube.indicators()).values()].map(describeIndicator);
       return { count: list.length, indicators: list };
@@ -186,7 +238,13 @@ export async function buildApp(options: AppOptions): Promise<App> {
 
   server.get(
     "/api/indicators/:id",
-    { schema: { tags: ["indicators"], summary: "One indicator's metadata", params: z.object({ id: z.string().min(1).max(80) }) } },
+    {
+      schema: {
+        tags: ["indicators"],
+        summary: "One indicator's metadata",
+        params: z.object({ id: z.string().min(1).max(80) }),
+      },
+    },
     async (request) => describeIndicator(await cube.indicator(request.params.id)),
   );
 
@@ -195,7 +253,8 @@ export async function buildApp(options: AppOptions): Promise<App> {
     {
       schema: {
         tags: ["indicators"],
-        summary: "Values of an indicator for all areas of a level (under a parent), with parent and national references",
+        summary:
+          "Values of an indicator for all areas of a level (under a parent), with parent and national references",
         params: z.object({ id: z.string().min(1).max(80) }),
         querystring: z
           .object({
@@ -208,7 +267,11 @@ export async function buildApp(options: AppOptions): Promise<App> {
       },
     },
     async (request, reply) =>
-      sendView(request, reply, await cube.valuesView(contextOf(request), { indicatorId: request.params.id, ...request.query })),
+      sendView(
+        request,
+        reply,
+        await cube.valuesView(contextOf(request), { indicatorId: request.params.id, ...request.query }),
+      ),
   );
 
   server.get(
@@ -223,7 +286,9 @@ export async function buildApp(options: AppOptions): Promise<App> {
         querystring: z
           .object({
             parent: Code.optional(),
-            division: Year.optional().describe("division of the boundaries; default: the newest that has them"),
+            division: Year.optional().describe(
+              "division of the boundaries; default: the newest that has them",
+            ),
             dataDivision: Year.optional().describe("division of the data to be joined; adds a match report"),
           })
           .strict(),
@@ -240,19 +305,30 @@ export async function buildApp(options: AppOptions): Promise<App> {
         );
       }
       const rows = await getGeometries(db, level, division, parent);
-      const match = dataDivision !== undefined ? await matchDivisions(db, level, dataDivision, division, parent) : undefined;
-      const inData = match ? new Set(await findAreas(db, { level, division: dataDivision, limit: 100000 }).then((a) => a.map((x) => x.code))) : undefined;
+      const match =
+        dataDivision !== undefined
+          ? await matchDivisions(db, level, dataDivision, division, parent)
+          : undefined;
+      const inData = match
+        ? new Set(
+            await findAreas(db, { level, division: dataDivision, limit: 100000 }).then((a) =>
+              a.map((x) => x.code),
+            ),
+          )
+        : undefined;
       const features = rows
         .map(
           (r) =>
-            `{"type":"Feature","id":${JSON.stringify(r.code)},"bbox":${JSON.stringify(r.bbox)},"properties":${JSON.stringify({
-              code: r.code,
-              name: r.name,
-              level,
-              parent: r.parentCode,
-              division,
-              ...(inData ? { inData: inData.has(r.code) } : {}),
-            })},"geometry":${r.geometry}}`,
+            `{"type":"Feature","id":${JSON.stringify(r.code)},"bbox":${JSON.stringify(r.bbox)},"properties":${JSON.stringify(
+              {
+                code: r.code,
+                name: r.name,
+                level,
+                parent: r.parentCode,
+                division,
+                ...(inData ? { inData: inData.has(r.code) } : {}),
+              },
+            )},"geometry":${r.geometry}}`,
         )
         .join(",");
       const meta = JSON.stringify({
@@ -275,12 +351,17 @@ export async function buildApp(options: AppOptions): Promise<App> {
       schema: {
         tags: ["geo"],
         summary: "How the area codes of one division match the boundaries of another",
-        querystring: z
-          .object({ level: Level, data: Year, geometry: Year, parent: Code.optional() })
-          .strict(),
+        querystring: z.object({ level: Level, data: Year, geometry: Year, parent: Code.optional() }).strict(),
       },
     },
-    async (request) => matchDivisions(db, request.query.level, request.query.data, request.query.geometry, request.query.parent),
+    async (request) =>
+      matchDivisions(
+        db,
+        request.query.level,
+        request.query.data,
+        request.query.geometry,
+        request.query.parent,
+      ),
   );
 
   return {

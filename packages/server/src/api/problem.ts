@@ -36,23 +36,40 @@ export function problem(status: number, detail: string, extra: Partial<Problem> 
   return { type: "about:blank", title: TITLES[status] ?? "Error", status, detail, ...extra };
 }
 
-export function errorHandler(error: FastifyError, request: FastifyRequest, reply: FastifyReply): FastifyReply {
+export function errorHandler(
+  error: FastifyError,
+  request: FastifyRequest,
+  reply: FastifyReply,
+): FastifyReply {
   const instance = request.url;
   if (hasZodFastifySchemaValidationErrors(error)) {
-    const where = error.validationContext === "params" ? "path parameter" : error.validationContext === "body" ? "body field" : "query parameter";
+    const where =
+      error.validationContext === "params"
+        ? "path parameter"
+        : error.validationContext === "body"
+          ? "body field"
+          : "query parameter";
     const lines = error.validation.map((v) => {
       const name = v.instancePath.replace(/^\//, "").replaceAll("/", ".") || "(request)";
-      const received = (request[error.validationContext === "params" ? "params" : "query"] as Record<string, unknown> | undefined)?.[name];
+      const received = (
+        request[error.validationContext === "params" ? "params" : "query"] as
+          Record<string, unknown> | undefined
+      )?.[name];
       const got = received === undefined ? "" : ` (got ${JSON.stringify(received)})`;
       return { name, text: `${where} ${name}: ${v.message}${got}` };
     });
     return sendProblem(
       reply,
-      problem(400, lines.map((l) => l.text).join("; "), { instance, parameter: lines[0]?.name, errors: lines.map((l) => l.text) }),
+      problem(400, lines.map((l) => l.text).join("; "), {
+        instance,
+        parameter: lines[0]?.name,
+        errors: lines.map((l) => l.text),
+      }),
     );
   }
   if (error instanceof NotFoundError) return sendProblem(reply, problem(404, error.message, { instance }));
-  if (error instanceof AccessDeniedError) return sendProblem(reply, problem(403, error.message, { instance }));
+  if (error instanceof AccessDeniedError)
+    return sendProblem(reply, problem(403, error.message, { instance }));
   if (error instanceof InputError)
     return sendProblem(reply, problem(422, error.message, { instance, errors: [...error.details] }));
   if (error instanceof StoreError) {
@@ -62,7 +79,10 @@ export function errorHandler(error: FastifyError, request: FastifyRequest, reply
   const status = typeof error.statusCode === "number" && error.statusCode >= 400 ? error.statusCode : 500;
   if (status >= 500) {
     request.log.error({ err: error }, "request failed");
-    return sendProblem(reply, problem(500, "something went wrong on the server; the error is logged", { instance }));
+    return sendProblem(
+      reply,
+      problem(500, "something went wrong on the server; the error is logged", { instance }),
+    );
   }
   return sendProblem(reply, problem(status, error.message, { instance }));
 }

@@ -8,18 +8,44 @@ import type { IndicatorRow } from "../store/catalogue-repository.js";
 
 const cell = (v: unknown): string => {
   if (v === null || v === undefined) return "";
-  const s = String(v);
+  const s = typeof v === "string" ? v : JSON.stringify(v);
   return /[",\n\r]/.test(s) ? `"${s.replaceAll('"', '""')}"` : s;
 };
 
 export function toCsv(ind: IndicatorRow, slice: ResolvedSlice, r: ReleaseResult): string {
   const lines = [
     `# ${ind.source.attribution} (${ind.source.licence}); ${ind.name.nl}, ${ind.unit}; periode ${slice.period}; indeling ${slice.division}`,
-    ["code", "naam", "niveau", "periode", "waarde", "status", "teller", "noemer", "afgeleid", "ouder", "ouder_waarde", "nederland_waarde"].join(","),
+    [
+      "code",
+      "naam",
+      "niveau",
+      "periode",
+      "waarde",
+      "status",
+      "teller",
+      "noemer",
+      "afgeleid",
+      "ouder",
+      "ouder_waarde",
+      "nederland_waarde",
+    ].join(","),
   ];
   for (const v of r.values) {
     lines.push(
-      [v.code, v.name, v.level, v.period, v.value, v.status, v.numerator, v.denominator, v.derived, v.parent?.code, v.parent?.value, v.national?.value]
+      [
+        v.code,
+        v.name,
+        v.level,
+        v.period,
+        v.value,
+        v.status,
+        v.numerator,
+        v.denominator,
+        v.derived,
+        v.parent?.code,
+        v.parent?.value,
+        v.national?.value,
+      ]
         .map(cell)
         .join(","),
     );

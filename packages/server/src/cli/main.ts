@@ -25,11 +25,11 @@ interface Io {
   env: Readonly<Record<string, string | undefined>>;
 }
 
-const levelOption = (desc: string) =>
-  new Option("--level <level>", desc).choices(AREA_LEVELS as unknown as string[]);
+const levelOption = (desc: string) => new Option("--level <level>", desc).choices(AREA_LEVELS);
 const yearArg = (v: string): number => {
   const n = Number(v);
-  if (!Number.isInteger(n) || n < 1900 || n > 2100) throw new InvalidArgumentError("expected a year such as 2020");
+  if (!Number.isInteger(n) || n < 1900 || n > 2100)
+    throw new InvalidArgumentError("expected a year such as 2020");
   return n;
 };
 
@@ -40,18 +40,27 @@ function dbFlags(cmd: Command): Command {
 }
 
 function config(io: Io, flags: Record<string, unknown>): Config {
-  return loadConfig({ env: io.env, flags: flags as never });
+  return loadConfig({ env: io.env, flags: flags });
 }
 
 function printReport(io: Io, r: ImportReport): void {
-  const verb = r.status === "imported" ? "imported" : r.status === "unchanged" ? "unchanged" : "valid (dry run, nothing written)";
+  const verb =
+    r.status === "imported"
+      ? "imported"
+      : r.status === "unchanged"
+        ? "unchanged"
+        : "valid (dry run, nothing written)";
   io.out(`${r.file}: ${verb}`);
   if (r.status !== "unchanged") {
-    io.out(`  source ${r.source}, division ${r.division}, ${r.rows} rows, ${r.values} values, ${r.areas} areas registered`);
+    io.out(
+      `  source ${r.source}, division ${r.division}, ${r.rows} rows, ${r.values} values, ${r.areas} areas registered`,
+    );
     io.out(`  periods ${r.periods.join(", ") || "-"}; ${r.indicators.length} indicators`);
   }
   if (r.deliveryId !== undefined && r.status === "imported") {
-    io.out(`  delivery ${r.deliveryId}${r.replacedDeliveries?.length ? `, replaces ${r.replacedValues} values of deliveries ${r.replacedDeliveries.join(", ")}` : ""}${r.derivedValues ? `, ${r.derivedValues} parent values derived` : ""}`);
+    io.out(
+      `  delivery ${r.deliveryId}${r.replacedDeliveries?.length ? `, replaces ${r.replacedValues} values of deliveries ${r.replacedDeliveries.join(", ")}` : ""}${r.derivedValues ? `, ${r.derivedValues} parent values derived` : ""}`,
+    );
   }
   for (const n of r.notes) io.out(`  note: ${n}`);
   io.out(`  ${Math.round(r.durationMs)} ms, sha256 ${r.fileSha256.slice(0, 16)}…`);
@@ -78,12 +87,20 @@ export function buildProgram(io: Io): Command {
   dbFlags(
     program
       .command("serve")
-      .description("start the API on the embedded DuckDB database; loads the bundled demo data into an empty database")
+      .description(
+        "start the API on the embedded DuckDB database; loads the bundled demo data into an empty database",
+      )
       .option("--port <port>", "port (env WIJKRADAR_PORT, default 8080)")
       .option("--host <host>", "address to listen on (env WIJKRADAR_HOST, default 127.0.0.1)")
       .option("--no-demo", "do not load the demo data into an empty database"),
   ).action(async (opts: { port?: string; host?: string; db?: string; config?: string; demo: boolean }) => {
-    const cfg = config(io, { port: opts.port, host: opts.host, db: opts.db, config: opts.config, demo: opts.demo === false ? false : undefined });
+    const cfg = config(io, {
+      port: opts.port,
+      host: opts.host,
+      db: opts.db,
+      config: opts.config,
+      demo: opts.demo === false ? false : undefined,
+    });
     const running = await startServer(cfg, { log: io.err });
     await running.closed;
   });
@@ -91,29 +108,48 @@ export function buildProgram(io: Io): Command {
   dbFlags(
     program
       .command("import")
-      .description("import an aggregate table (CSV, GeoJSON or TopoJSON) driven by a mapping file; all rows or none")
+      .description(
+        "import an aggregate table (CSV, GeoJSON or TopoJSON) driven by a mapping file; all rows or none",
+      )
       .argument("<file>", "data file")
       .requiredOption("--mapping <file>", "mapping file (YAML or JSON); see data/demo/mappings for examples")
       .option("--dry-run", "validate and report, write nothing"),
-  ).action(async (file: string, opts: { mapping: string; dryRun?: boolean; db?: string; config?: string }) => {
-    const progress = progressReporter("import");
-    try {
-      if (opts.dryRun) {
-        printReport(io, await importFile(undefined, { file, mappingFile: opts.mapping, dryRun: true, onProgress: (p, f) => progress.step(0, 1, file, p, f) }));
-        return;
-      }
-      const cfg = config(io, { db: opts.db, config: opts.config });
-      const db = await Database.open({ path: cfg.db });
+  ).action(
+    async (file: string, opts: { mapping: string; dryRun?: boolean; db?: string; config?: string }) => {
+      const progress = progressReporter("import");
       try {
-        printReport(io, await importFile(db, { file, mappingFile: opts.mapping, onProgress: (p, f) => progress.step(0, 1, file, p, f) }));
-        await db.checkpoint();
+        if (opts.dryRun) {
+          printReport(
+            io,
+            await importFile(undefined, {
+              file,
+              mappingFile: opts.mapping,
+              dryRun: true,
+              onProgress: (p, f) => progress.step(0, 1, file, p, f),
+            }),
+          );
+          return;
+        }
+        const cfg = config(io, { db: opts.db, config: opts.config });
+        const db = await Database.open({ path: cfg.db });
+        try {
+          printReport(
+            io,
+            await importFile(db, {
+              file,
+              mappingFile: opts.mapping,
+              onProgress: (p, f) => progress.step(0, 1, file, p, f),
+            }),
+          );
+          await db.checkpoint();
+        } finally {
+          db.close();
+        }
       } finally {
-        db.close();
+        progress.stop();
       }
-    } finally {
-      progress.stop();
-    }
-  });
+    },
+  );
 
   dbFlags(
     program
@@ -125,32 +161,57 @@ export function buildProgram(io: Io): Command {
       .option("--division <year>", "division year", yearArg)
       .option("--limit <n>", "at most this many", (v) => Number(v), 50)
       .option("--json", "JSON output"),
-  ).action(async (opts: { level?: AreaLevel; parent?: string; query?: string; division?: number; limit: number; json?: boolean; db?: string; config?: string }) => {
-    const cfg = config(io, { db: opts.db, config: opts.config });
-    const db = await Database.open({ path: cfg.db, readOnly: true });
-    try {
-      const areas = await findAreas(db, { level: opts.level, parent: opts.parent?.toUpperCase(), q: opts.query, division: opts.division, limit: opts.limit });
-      if (opts.json) io.out(JSON.stringify(areas, null, 2));
-      else for (const a of areas) io.out(`${a.code.padEnd(11)} ${a.level.padEnd(8)} ${String(a.division)}  ${a.name ?? "(no name)"}`);
-    } finally {
-      db.close();
-    }
-  });
-
-  dbFlags(program.command("indicators").description("list the indicator catalogue").option("--json", "JSON output")).action(
-    async (opts: { json?: boolean; db?: string; config?: string }) => {
+  ).action(
+    async (opts: {
+      level?: AreaLevel;
+      parent?: string;
+      query?: string;
+      division?: number;
+      limit: number;
+      json?: boolean;
+      db?: string;
+      config?: string;
+    }) => {
       const cfg = config(io, { db: opts.db, config: opts.config });
       const db = await Database.open({ path: cfg.db, readOnly: true });
       try {
-        const cube = new CubeService(db, new Releaser(OPEN_DATA_POLICY, new AuditLog(db)));
-        const list = [...(await cube.indicators()).values()];
-        if (opts.json) io.out(JSON.stringify(list, null, 2));
-        else for (const i of list) io.out(`${i.id.padEnd(36)} ${i.domain.padEnd(20)} ${i.kind.padEnd(14)} ${i.periods.join(",")}  ${i.name.nl}`);
+        const areas = await findAreas(db, {
+          level: opts.level,
+          parent: opts.parent?.toUpperCase(),
+          q: opts.query,
+          division: opts.division,
+          limit: opts.limit,
+        });
+        if (opts.json) io.out(JSON.stringify(areas, null, 2));
+        else
+          for (const a of areas)
+            io.out(
+              `${a.code.padEnd(11)} ${a.level.padEnd(8)} ${String(a.division)}  ${a.name ?? "(no name)"}`,
+            );
       } finally {
         db.close();
       }
     },
   );
+
+  dbFlags(
+    program.command("indicators").description("list the indicator catalogue").option("--json", "JSON output"),
+  ).action(async (opts: { json?: boolean; db?: string; config?: string }) => {
+    const cfg = config(io, { db: opts.db, config: opts.config });
+    const db = await Database.open({ path: cfg.db, readOnly: true });
+    try {
+      const cube = new CubeService(db, new Releaser(OPEN_DATA_POLICY, new AuditLog(db)));
+      const list = [...(await cube.indicators()).values()];
+      if (opts.json) io.out(JSON.stringify(list, null, 2));
+      else
+        for (const i of list)
+          io.out(
+            `${i.id.padEnd(36)} ${i.domain.padEnd(20)} ${i.kind.padEnd(14)} ${i.periods.join(",")}  ${i.name.nl}`,
+          );
+    } finally {
+      db.close();
+    }
+  });
 
   dbFlags(
     program
@@ -162,30 +223,52 @@ export function buildProgram(io: Io): Command {
       .option("--parent <code>", "only areas under this area")
       .option("--division <year>", "division year", yearArg)
       .option("-o, --output <file>", "write to this file instead of standard output"),
-  ).action(async (id: string, opts: { level?: AreaLevel; period?: string; parent?: string; division?: number; output?: string; db?: string; config?: string }) => {
-    const cfg = config(io, { db: opts.db, config: opts.config });
-    const db = await Database.open({ path: cfg.db, readOnly: true });
-    try {
-      const audit = new AuditLog(db);
-      const cube = new CubeService(db, new Releaser(OPEN_DATA_POLICY, audit));
-      const { indicator, slice, result } = await cube.releasedValues(
-        { actor: CLI_ACTOR(), origin: "cli" },
-        { indicatorId: id, level: opts.level, period: opts.period, parent: opts.parent?.toUpperCase(), division: opts.division },
-        "export",
-      );
-      const csv = toCsv(indicator, slice, result);
-      if (opts.output) writeFileSync(opts.output, csv);
-      else io.out(csv.trimEnd());
-    } finally {
-      db.close();
-    }
-  });
+  ).action(
+    async (
+      id: string,
+      opts: {
+        level?: AreaLevel;
+        period?: string;
+        parent?: string;
+        division?: number;
+        output?: string;
+        db?: string;
+        config?: string;
+      },
+    ) => {
+      const cfg = config(io, { db: opts.db, config: opts.config });
+      const db = await Database.open({ path: cfg.db, readOnly: true });
+      try {
+        const audit = new AuditLog(db);
+        const cube = new CubeService(db, new Releaser(OPEN_DATA_POLICY, audit));
+        const { indicator, slice, result } = await cube.releasedValues(
+          { actor: CLI_ACTOR(), origin: "cli" },
+          {
+            indicatorId: id,
+            level: opts.level,
+            period: opts.period,
+            parent: opts.parent?.toUpperCase(),
+            division: opts.division,
+          },
+          "export",
+        );
+        const csv = toCsv(indicator, slice, result);
+        if (opts.output) writeFileSync(opts.output, csv);
+        else io.out(csv.trimEnd());
+      } finally {
+        db.close();
+      }
+    },
+  );
 
   return program;
 }
 
 /** Runs the CLI; resolves to the exit code. */
-export async function main(argv: readonly string[], io: Io = { out: (s) => console.log(s), err: (s) => console.error(s), env: process.env }): Promise<number> {
+export async function main(
+  argv: readonly string[],
+  io: Io = { out: (s) => console.log(s), err: (s) => console.error(s), env: process.env },
+): Promise<number> {
   const program = buildProgram(io);
   try {
     await program.parseAsync([...argv]);

@@ -18,7 +18,10 @@ export interface ProgressReporter {
   stop(): void;
 }
 
-export function progressReporter(title: string, stream: NodeJS.WriteStream = process.stderr): ProgressReporter {
+export function progressReporter(
+  title: string,
+  stream: NodeJS.WriteStream = process.stderr,
+): ProgressReporter {
   if (!stream.isTTY) {
     let last = -1;
     return {
@@ -32,7 +35,12 @@ export function progressReporter(title: string, stream: NodeJS.WriteStream = pro
     };
   }
   const bar = new cliProgress.SingleBar(
-    { format: `${title} [{bar}] {percentage}% | {step} | {file}`, hideCursor: true, stream, clearOnComplete: false },
+    {
+      format: `${title} [{bar}] {percentage}% | {step} | {file}`,
+      hideCursor: true,
+      stream,
+      clearOnComplete: false,
+    },
     cliProgress.Presets.shades_classic,
   );
   bar.start(1000, 0, { step: "", file: "" });
@@ -40,7 +48,10 @@ export function progressReporter(title: string, stream: NodeJS.WriteStream = pro
     step(index, total, file, phase, fraction) {
       const [a, b] = PHASE_WEIGHT[phase];
       const within = a + (b - a) * fraction;
-      bar.update(Math.round(((index + within) / total) * 1000), { step: `${index + 1}/${total} ${phase}`, file: basename(file) });
+      bar.update(Math.round(((index + within) / total) * 1000), {
+        step: `${index + 1}/${total} ${phase}`,
+        file: basename(file),
+      });
     },
     stop: () => bar.stop(),
   };

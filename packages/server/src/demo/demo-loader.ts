@@ -30,7 +30,11 @@ export function demoPlan(dir = DEMO_DIR): { file: string; mapping: string }[] {
 }
 
 /** Imports the demo data when the database has no deliveries yet. Returns the reports (empty if skipped). */
-export async function loadDemoIfEmpty(db: Database, onProgress?: DemoProgress, dir = DEMO_DIR): Promise<ImportReport[]> {
+export async function loadDemoIfEmpty(
+  db: Database,
+  onProgress?: DemoProgress,
+  dir = DEMO_DIR,
+): Promise<ImportReport[]> {
   if ((await deliveryCount(db)) > 0) return [];
   const plan = demoPlan(dir);
   const reports: ImportReport[] = [];

@@ -63,7 +63,13 @@ function cleanRing(ring: Position[]): Position[] | undefined {
 function cleanPolygon(rings: Position[][]): Position[][] | undefined {
   const outer = rings[0] && cleanRing(rings[0]);
   if (!outer) return undefined;
-  return [outer, ...rings.slice(1).map(cleanRing).filter((r): r is Position[] => r !== undefined)];
+  return [
+    outer,
+    ...rings
+      .slice(1)
+      .map(cleanRing)
+      .filter((r): r is Position[] => r !== undefined),
+  ];
 }
 
 /** Removes degenerate parts; returns null when nothing of the geometry is left. */
@@ -89,7 +95,9 @@ export function prepareGeometry(geometry: Geometry, level: AreaLevel): PreparedG
   let simplified: Geometry = full;
   if (full.type !== "Point") {
     try {
-      simplified = cleanGeometry(simplify(full, { tolerance: TOLERANCE[level], highQuality: false, mutate: false })) ?? full;
+      simplified =
+        cleanGeometry(simplify(full, { tolerance: TOLERANCE[level], highQuality: false, mutate: false })) ??
+        full;
     } catch {
       // A ring that simplification would collapse: keep the cleaned full geometry.
       simplified = full;

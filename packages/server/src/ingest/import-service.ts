@@ -63,9 +63,13 @@ function readBytes(path: string): Uint8Array {
     return readFileSync(path);
   } catch (e) {
     if (e instanceof InputError) throw e;
-    throw new InputError(`${path}: cannot read the file: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, [], {
-      cause: e,
-    });
+    throw new InputError(
+      `${path}: cannot read the file: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
+      [],
+      {
+        cause: e,
+      },
+    );
   }
 }
 
@@ -73,9 +77,15 @@ async function parseTable(mapping: Mapping, bytes: Uint8Array, path: string, pro
   if (mapping.format === "csv") {
     return { kind: "csv" as const, csv: await readCsv(bytes, path, mapping.csv, progress) };
   }
-  if (bytes.length === 0) throw new InputError(`${basename(path)}: the file is empty; expected ${mapping.format === "geojson" ? "GeoJSON" : "TopoJSON"}`);
+  if (bytes.length === 0)
+    throw new InputError(
+      `${basename(path)}: the file is empty; expected ${mapping.format === "geojson" ? "GeoJSON" : "TopoJSON"}`,
+    );
   const text = Buffer.from(bytes).toString("utf8");
-  const geo = mapping.format === "geojson" ? readGeoJson(text, path) : readTopoJson(text, path, mapping.topojson!.object);
+  const geo =
+    mapping.format === "geojson"
+      ? readGeoJson(text, path)
+      : readTopoJson(text, path, mapping.topojson!.object);
   progress(1);
   return { kind: "geo" as const, geo };
 }
@@ -90,7 +100,9 @@ async function checkAgainstStore(db: Database, plan: ImportPlan): Promise<void> 
       throw new InputError(
         `${plan.file}: ${unknown.length} area code${unknown.length === 1 ? " is" : "s are"} not in the ${plan.division} division; nothing was imported`,
         [
-          ...unknown.slice(0, 20).map(([code, where]) => `${where}: unknown area code ${code} (division ${plan.division})`),
+          ...unknown
+            .slice(0, 20)
+            .map(([code, where]) => `${where}: unknown area code ${code} (division ${plan.division})`),
           ...(unknown.length > 20 ? [`… and ${unknown.length - 20} more`] : []),
           known.size === 0
             ? `no areas of division ${plan.division} are registered yet: import its area division first, or set areas.register: true`
@@ -107,14 +119,21 @@ async function checkAgainstStore(db: Database, plan: ImportPlan): Promise<void> 
   for (const e of existing) {
     const mine = byId.get(e.id)!;
     if (e.sourceId !== plan.source.id)
-      details.push(`indicator ${e.id}: already belongs to source ${e.sourceId}; this mapping's source is ${plan.source.id}`);
+      details.push(
+        `indicator ${e.id}: already belongs to source ${e.sourceId}; this mapping's source is ${plan.source.id}`,
+      );
     for (const field of ["kind", "unit", "domain", "polarity"] as const) {
       if (e[field] !== mine[field])
-        details.push(`indicator ${e.id}: ${field} is "${e[field]}" in the catalogue; the mapping says "${mine[field]}"`);
+        details.push(
+          `indicator ${e.id}: ${field} is "${e[field]}" in the catalogue; the mapping says "${mine[field]}"`,
+        );
     }
   }
   if (details.length > 0)
-    throw new InputError(`${plan.file}: the mapping contradicts the indicator catalogue; nothing was imported`, details);
+    throw new InputError(
+      `${plan.file}: the mapping contradicts the indicator catalogue; nothing was imported`,
+      details,
+    );
 }
 
 /**

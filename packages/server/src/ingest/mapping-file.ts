@@ -40,9 +40,13 @@ export function loadMapping(path: string): LoadedMapping {
   try {
     text = readFileSync(path, "utf8");
   } catch (e) {
-    throw new InputError(`${path}: cannot read the mapping file: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, [], {
-      cause: e,
-    });
+    throw new InputError(
+      `${path}: cannot read the mapping file: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
+      [],
+      {
+        cause: e,
+      },
+    );
   }
   return { mapping: parseMapping(text, basename(path)), text };
 }

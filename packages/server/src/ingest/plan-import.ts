@@ -91,59 +91,79 @@ const CONVENTION_NAME = ["statnaam", "buurtnaam", "wijknaam", "gemeentenaam"];
 
 function fromFileName(regex: string, file: string, what: string): string {
   const m = new RegExp(regex).exec(file);
-  if (!m?.[1]) throw new InputError(`mapping: ${what}.fromFileName /${regex}/ does not match the file name "${file}"`);
+  if (!m?.[1])
+    throw new InputError(`mapping: ${what}.fromFileName /${regex}/ does not match the file name "${file}"`);
   return m[1];
+}
+
+/** A cell's text: strings as they are, numbers and booleans printed, anything else as JSON. */
+function cellText(v: unknown): string {
+  if (v === null || v === undefined) return "";
+  if (typeof v === "string") return v;
+  if (typeof v === "number" || typeof v === "boolean") return String(v);
+  return JSON.stringify(v) ?? "";
 }
 
 function describeValue(v: unknown): string {
   if (v === undefined || v === null) return "(empty)";
-  const s = typeof v === "string" ? v : (JSON.stringify(v) ?? String(v));
+  const s = typeof v === "string" ? v : cellText(v);
   return JSON.stringify(s.length > 40 ? `${s.slice(0, 40)}…` : s);
 }
 
 /** Resolves a period spec for one row. Returns a normalised period or pushes an error. */
-function periodResolver(spec: ValueFrom, file: string, errors: ErrorList): (row: InputRow) => string | undefined {
+function periodResolver(
+  spec: ValueFrom,
+  file: string,
+  errors: ErrorList,
+): (row: InputRow) => string | undefined {
   if ("value" in spec) {
     const p = normalisePeriod(String(spec.value));
-    if (!p) throw new InputError(`mapping: period.value ${describeValue(spec.value)} is not a period; expected ${PERIOD_FORM}`);
+    if (!p)
+      throw new InputError(
+        `mapping: period.value ${describeValue(spec.value)} is not a period; expected ${PERIOD_FORM}`,
+      );
     return () => p;
   }
   if ("fromFileName" in spec) {
     const raw = fromFileName(spec.fromFileName, file, "period");
     const p = normalisePeriod(raw);
-    if (!p) throw new InputError(`mapping: period taken from the file name is "${raw}"; expected ${PERIOD_FORM}`);
+    if (!p)
+      throw new InputError(`mapping: period taken from the file name is "${raw}"; expected ${PERIOD_FORM}`);
     return () => p;
   }
   const pattern = spec.pattern ? new RegExp(spec.pattern) : undefined;
   return (row) => {
     const raw = row.get(spec.column);
-    let s = raw === null || raw === undefined ? "" : String(raw).trim();
+    let s = cellText(raw).trim();
     if (pattern) s = pattern.exec(s)?.[1] ?? "";
     const p = normalisePeriod(s);
-    if (!p) errors.add(`${row.where}: column ${spec.column}: ${describeValue(raw)} is not a period; expected ${PERIOD_FORM}`);
+    if (!p)
+      errors.add(
+        `${row.where}: column ${spec.column}: ${describeValue(raw)} is not a period; expected ${PERIOD_FORM}`,
+      );
     return p;
   };
 }
 
 function rowsOfCsv(table: CsvTable, file: string): { columns: Set<string>; rows: InputRow[] } {
   const index = new Map(table.columns.map((c, i) => [c, i]));
-  const rows = table.records.map(
-    (r): InputRow => ({
-      where: `${file}:${r.line}`,
-      get: (c) => {
-        const i = index.get(c);
-        return i === undefined ? undefined : r.cells[i];
-      },
-      geometry: null,
-    }),
-  );
+  const rows = table.records.map((r): InputRow => ({
+    where: `${file}:${r.line}`,
+    get: (c) => {
+      const i = index.get(c);
+      return i === undefined ? undefined : r.cells[i];
+    },
+    geometry: null,
+  }));
   return { columns: new Set(table.columns), rows };
 }
 
 function rowsOfGeo(table: GeoTable, file: string): { columns: Set<string>; rows: InputRow[] } {
-  const rows = table.features.map(
-    (f): InputRow => ({ where: `${file}: feature ${f.index}`, get: (c) => f.properties[c], geometry: f.geometry }),
-  );
+  const rows = table.features.map((f): InputRow => ({
+    where: `${file}: feature ${f.index}`,
+    get: (c) => f.properties[c],
+    geometry: f.geometry,
+  }));
   return { columns: new Set(table.columns), rows };
 }
 
@@ -186,7 +206,9 @@ export function planImport(
   for (const ind of mapping.indicators) {
     const cols = [ind.column, ind.numerator, ind.denominator].filter((c): c is string => !!c);
     if (ind.optional && cols.some((c) => !columns.has(c)))
-      notes.push(`optional column ${cols.filter((c) => !columns.has(c)).join(", ")} absent: no values for ${ind.id}`);
+      notes.push(
+        `optional column ${cols.filter((c) => !columns.has(c)).join(", ")} absent: no values for ${ind.id}`,
+      );
   }
   if (absent.length > 0) {
     throw new InputError(
@@ -211,10 +233,13 @@ export function planImport(
     if (mapping.csv.decimal !== "auto") decimal = mapping.csv.decimal;
     else {
       const samples: string[] = [];
-      const cols = mapping.indicators.flatMap((i) => [i.column, i.numerator, i.denominator].filter((c): c is string => !!c));
-      for (const row of rows.slice(0, 500)) for (const c of cols) samples.push(String(row.get(c) ?? ""));
+      const cols = mapping.indicators.flatMap((i) =>
+        [i.column, i.numerator, i.denominator].filter((c): c is string => !!c),
+      );
+      for (const row of rows.slice(0, 500)) for (const c of cols) samples.push(cellText(row.get(c)));
       decimal = detectDecimal(samples);
-      if (decimal === "," || table.csv.delimiter === ";") notes.push(`decimal separator detected: ${decimal === "," ? "comma" : "point"}`);
+      if (decimal === "," || table.csv.delimiter === ";")
+        notes.push(`decimal separator detected: ${decimal === "," ? "comma" : "point"}`);
     }
   }
   const missing = new Set(mapping.missing);
@@ -242,7 +267,14 @@ export function planImport(
   );
   const values = new Map<string, ValueColumns>();
   for (const ind of indicators)
-    values.set(ind.id, { areaCodes: [], levels: [], periods: [], values: [], numerators: [], denominators: [] });
+    values.set(ind.id, {
+      areaCodes: [],
+      levels: [],
+      periods: [],
+      values: [],
+      numerators: [],
+      denominators: [],
+    });
 
   const areas = new Map<string, PlannedArea>();
   const usedCodes = new Map<string, string>();
@@ -261,24 +293,28 @@ export function planImport(
     const parsed = parseCell(raw, decimal, missing);
     if (parsed.kind === "value") return parsed.value;
     if (parsed.kind === "missing") return null;
-    errors.add(`${row.where}: column ${column}: ${describeValue(raw)} is not a number; expected ${parsed.expected}`);
+    errors.add(
+      `${row.where}: column ${column}: ${describeValue(raw)} is not a number; expected ${parsed.expected}`,
+    );
     return "invalid";
   };
 
   rows.forEach((row, rowIndex) => {
     if (onProgress && rowIndex % 20_000 === 0) onProgress(rowIndex / rows.length);
-    if (mapping.filter && String(row.get(mapping.filter.column)) !== String(mapping.filter.equals)) {
+    if (mapping.filter && cellText(row.get(mapping.filter.column)) !== String(mapping.filter.equals)) {
       skippedRows++;
       return;
     }
     // Area code.
     const codeCol = codeColumn === "auto" ? CONVENTION_CODE.find((c) => row.get(c)) : codeColumn;
     const rawCode = codeCol ? row.get(codeCol) : undefined;
-    if (rawCode === null || rawCode === undefined || String(rawCode).trim() === "") {
-      errors.add(`${row.where}: column ${codeCol ?? CONVENTION_CODE.join("/")}: no area code; expected an area code`);
+    if (rawCode === null || rawCode === undefined || cellText(rawCode).trim() === "") {
+      errors.add(
+        `${row.where}: column ${codeCol ?? CONVENTION_CODE.join("/")}: no area code; expected an area code`,
+      );
       return;
     }
-    const code = normaliseAreaCode(String(rawCode));
+    const code = normaliseAreaCode(cellText(rawCode));
     const level = levelOfCode(code);
     if (!level) {
       errors.add(
@@ -287,25 +323,33 @@ export function planImport(
       return;
     }
     // Declared parents (CBS/PDOK property conventions) must agree with the code.
-    for (const [prop, parentLevel] of [["gemeentecode", "gemeente"], ["wijkcode", "wijk"]] as const) {
+    for (const [prop, parentLevel] of [
+      ["gemeentecode", "gemeente"],
+      ["wijkcode", "wijk"],
+    ] as const) {
       const declared = row.get(prop);
       if (typeof declared !== "string" || declared.trim() === "" || level === parentLevel) continue;
       const derived = [code, parentOfCode(code), parentOfCode(parentOfCode(code) ?? "")].find(
         (c) => c !== undefined && levelOfCode(c) === parentLevel,
       );
       if (derived && derived !== normaliseAreaCode(declared)) {
-        errors.add(`${row.where}: column ${prop}: ${describeValue(declared)} does not contain ${code}; its code says ${derived}`);
+        errors.add(
+          `${row.where}: column ${prop}: ${describeValue(declared)} does not contain ${code}; its code says ${derived}`,
+        );
       }
     }
 
     if (mapping.areas.register) {
-      const nameCol = nameSpec?.column ?? (codeColumn === "auto" ? CONVENTION_NAME.find((c) => row.get(c)) : undefined);
+      const nameCol =
+        nameSpec?.column ?? (codeColumn === "auto" ? CONVENTION_NAME.find((c) => row.get(c)) : undefined);
       const nameAllowed = !nameSpec?.levels || nameSpec.levels.includes(level);
       const rawName = nameCol && nameAllowed ? row.get(nameCol) : undefined;
       const name = typeof rawName === "string" && rawName.trim() !== "" ? rawName.trim() : null;
       const existing = areas.get(code);
       if (existing && mapping.areas.geometry) {
-        errors.add(`${row.where}: duplicate key: area ${code} already has a feature (${usedCodes.get(code)})`);
+        errors.add(
+          `${row.where}: duplicate key: area ${code} already has a feature (${usedCodes.get(code)})`,
+        );
         return;
       }
       if (!existing) {
@@ -323,7 +367,7 @@ export function planImport(
     // Variant.
     let suffix = "";
     if (mapping.variant) {
-      const raw = String(row.get(mapping.variant.column) ?? "").trim();
+      const raw = cellText(row.get(mapping.variant.column)).trim();
       const v = variantIndex.get(raw);
       if (!v) {
         errors.add(
@@ -349,7 +393,9 @@ export function planImport(
           const key = `${code}\u0000${suffix}\u0000${period}\u0000${specKey === -1 ? "" : ind.id}`;
           const first = seenKeys.get(key);
           if (first) {
-            errors.add(`${row.where}: duplicate key: area ${code}, period ${period}${suffix ? `, ${suffix}` : ""} already at ${first}`);
+            errors.add(
+              `${row.where}: duplicate key: area ${code}, period ${period}${suffix ? `, ${suffix}` : ""} already at ${first}`,
+            );
             period = undefined;
             periodCache.set(specKey, undefined);
           } else seenKeys.set(key, row.where);
@@ -363,7 +409,10 @@ export function planImport(
       let v = value;
       if (!ind.column) {
         const scale = KIND_SCALE[ind.kind]!;
-        v = numerator !== null && denominator !== null && denominator > 0 ? (numerator / denominator) * scale : null;
+        v =
+          numerator !== null && denominator !== null && denominator > 0
+            ? (numerator / denominator) * scale
+            : null;
       }
       if (v === null) {
         missingValues++;
@@ -383,7 +432,8 @@ export function planImport(
   onProgress?.(1);
 
   if (errors.count > 0) {
-    const more = errors.count > errors.lines.length ? [`… and ${errors.count - errors.lines.length} more`] : [];
+    const more =
+      errors.count > errors.lines.length ? [`… and ${errors.count - errors.lines.length} more`] : [];
     throw new InputError(
       `${file}: ${errors.count} problem${errors.count === 1 ? "" : "s"} found; nothing was imported`,
       [...errors.lines, ...more],

@@ -28,7 +28,12 @@ export interface CsvTable {
 }
 
 const UTF8_BOM = [0xef, 0xbb, 0xbf];
-const DELIMITER_NAMES: Record<Delimiter, string> = { ",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe" };
+const DELIMITER_NAMES: Record<Delimiter, string> = {
+  ",": "comma",
+  ";": "semicolon",
+  "\t": "tab",
+  "|": "pipe",
+};
 
 /** Line and column (1-based) of a byte offset in a buffer. */
 function positionOfByte(bytes: Uint8Array, offset: number): { line: number; column: number } {
@@ -130,8 +135,11 @@ export async function readCsv(
 ): Promise<CsvTable> {
   const file = basename(path);
   const notes: string[] = [];
-  const isBlank = bytes.every((b, i) => b === 0x20 || b === 0x0a || b === 0x0d || b === 0x09 || (i < 3 && b === UTF8_BOM[i]));
-  if (bytes.length === 0 || isBlank) throw new InputError(`${file}: the file is empty; expected a header line and rows`);
+  const isBlank = bytes.every(
+    (b, i) => b === 0x20 || b === 0x0a || b === 0x0d || b === 0x09 || (i < 3 && b === UTF8_BOM[i]),
+  );
+  if (bytes.length === 0 || isBlank)
+    throw new InputError(`${file}: the file is empty; expected a header line and rows`);
   const decoded = decodeText(bytes, options.encoding, file);
   if (decoded.note) notes.push(decoded.note);
   const text = decoded.text;
@@ -151,15 +159,21 @@ export async function readCsv(
   const records: { line: number; cells: string[] }[] = [];
   let lastReport = 0;
   try {
-    for await (const item of parser as AsyncIterable<{ record: string[]; info: { lines: number; bytes: number } }>) {
+    for await (const item of parser as AsyncIterable<{
+      record: string[];
+      info: { lines: number; bytes: number };
+    }>) {
       if (!columns) {
         columns = item.record.map((c) => c.trim());
         const seen = new Map<string, number>();
         columns.forEach((c, i) => {
-          if (c === "") throw new InputError(`${file}:${item.info.lines}:${i + 1}: header column ${i + 1} has no name`);
+          if (c === "")
+            throw new InputError(`${file}:${item.info.lines}:${i + 1}: header column ${i + 1} has no name`);
           const prev = seen.get(c);
           if (prev !== undefined)
-            throw new InputError(`${file}:${item.info.lines}: header names column "${c}" twice (columns ${prev + 1} and ${i + 1})`);
+            throw new InputError(
+              `${file}:${item.info.lines}: header names column "${c}" twice (columns ${prev + 1} and ${i + 1})`,
+            );
           seen.set(c, i);
         });
         continue;
@@ -180,7 +194,12 @@ export async function readCsv(
   return { columns, records, encoding: decoded.encoding, delimiter, notes };
 }
 
-function csvError(e: CsvParseError, file: string, headerLength: number | undefined, maxChars: number): InputError {
+function csvError(
+  e: CsvParseError,
+  file: string,
+  headerLength: number | undefined,
+  maxChars: number,
+): InputError {
   const line = e.lines ?? 0;
   switch (e.code) {
     case "CSV_RECORD_INCONSISTENT_FIELDS_LENGTH":

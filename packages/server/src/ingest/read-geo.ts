@@ -35,7 +35,8 @@ function lineColumn(text: string, offset: number): string {
 }
 
 function parseJson(text: string, file: string): unknown {
-  if (text.trim() === "") throw new InputError(`${file}: the file is empty; expected a GeoJSON or TopoJSON object`);
+  if (text.trim() === "")
+    throw new InputError(`${file}: the file is empty; expected a GeoJSON or TopoJSON object`);
   try {
     return JSON.parse(text) as unknown;
   } catch (e) {
@@ -46,14 +47,19 @@ function parseJson(text: string, file: string): unknown {
   }
 }
 
-const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
+const isObject = (v: unknown): v is Record<string, unknown> =>
+  typeof v === "object" && v !== null && !Array.isArray(v);
 
 function checkPosition(p: unknown, where: string): asserts p is Position {
   if (!Array.isArray(p) || p.length < 2 || !p.every((n) => typeof n === "number" && Number.isFinite(n)))
-    throw new InputError(`${where}: a position must be [longitude, latitude] of finite numbers, got ${JSON.stringify(p)?.slice(0, 60)}`);
+    throw new InputError(
+      `${where}: a position must be [longitude, latitude] of finite numbers, got ${JSON.stringify(p)?.slice(0, 60)}`,
+    );
   const [x, y] = p as number[];
   if (x! < -180 || x! > 180 || y! < -90 || y! > 90)
-    throw new InputError(`${where}: position ${JSON.stringify(p)} is not WGS84 longitude/latitude (EPSG:4326); reproject the file first`);
+    throw new InputError(
+      `${where}: position ${JSON.stringify(p)} is not WGS84 longitude/latitude (EPSG:4326); reproject the file first`,
+    );
 }
 
 function checkRing(ring: unknown, where: string): void {
@@ -62,7 +68,8 @@ function checkRing(ring: unknown, where: string): void {
   ring.forEach((p, i) => checkPosition(p, `${where}, position ${i + 1}`));
   const a = ring[0] as number[];
   const b = ring[ring.length - 1] as number[];
-  if (a[0] !== b[0] || a[1] !== b[1]) throw new InputError(`${where}: a polygon ring must end where it starts`);
+  if (a[0] !== b[0] || a[1] !== b[1])
+    throw new InputError(`${where}: a polygon ring must end where it starts`);
 }
 
 /** Checks a GeoJSON geometry; `where` names the feature for the message. */
@@ -75,13 +82,16 @@ export function checkGeometry(g: unknown, where: string): Geometry | null {
       checkPosition(coords, where);
       break;
     case "Polygon":
-      if (!Array.isArray(coords) || coords.length === 0) throw new InputError(`${where}: Polygon needs rings`);
+      if (!Array.isArray(coords) || coords.length === 0)
+        throw new InputError(`${where}: Polygon needs rings`);
       coords.forEach((r, i) => checkRing(r, `${where}, ring ${i + 1}`));
       break;
     case "MultiPolygon":
-      if (!Array.isArray(coords) || coords.length === 0) throw new InputError(`${where}: MultiPolygon needs polygons`);
+      if (!Array.isArray(coords) || coords.length === 0)
+        throw new InputError(`${where}: MultiPolygon needs polygons`);
       coords.forEach((poly, j) => {
-        if (!Array.isArray(poly) || poly.length === 0) throw new InputError(`${where}, polygon ${j + 1}: needs rings`);
+        if (!Array.isArray(poly) || poly.length === 0)
+          throw new InputError(`${where}, polygon ${j + 1}: needs rings`);
         poly.forEach((r, i) => checkRing(r, `${where}, polygon ${j + 1}, ring ${i + 1}`));
       });
       break;
@@ -105,15 +115,22 @@ export function readGeoJson(text: string, path: string): GeoTable {
   const doc = parseJson(text, file);
   if (!isObject(doc) || doc.type !== "FeatureCollection" || !Array.isArray(doc.features)) {
     const type = isObject(doc) ? JSON.stringify(doc.type) : typeof doc;
-    throw new InputError(`${file}: expected a GeoJSON FeatureCollection with a "features" array, found type ${type}`);
+    throw new InputError(
+      `${file}: expected a GeoJSON FeatureCollection with a "features" array, found type ${type}`,
+    );
   }
   if (doc.features.length === 0) throw new InputError(`${file}: the FeatureCollection has no features`);
   const features = doc.features.map((f, i): GeoFeature => {
     const where = `${file}: feature ${i + 1}`;
-    if (!isObject(f) || f.type !== "Feature") throw new InputError(`${where}: expected an object with "type": "Feature"`);
+    if (!isObject(f) || f.type !== "Feature")
+      throw new InputError(`${where}: expected an object with "type": "Feature"`);
     if (f.properties !== null && f.properties !== undefined && !isObject(f.properties))
       throw new InputError(`${where}: "properties" must be an object`);
-    return { index: i + 1, properties: (f.properties as Record<string, unknown>) ?? {}, geometry: checkGeometry(f.geometry, where) };
+    return {
+      index: i + 1,
+      properties: (f.properties as Record<string, unknown>) ?? {},
+      geometry: checkGeometry(f.geometry, where),
+    };
   });
   return { columns: collectColumns(features), features };
 }
@@ -134,25 +151,34 @@ export function readTopoJson(text: string, path: string, objectName: string): Ge
     throw new InputError(`${file}: object "${objectName}" must be a GeometryCollection`);
   const arcCount = doc.arcs.length;
   object.geometries.forEach((g, i) => {
-    const bad = JSON.stringify((g as Record<string, unknown>).arcs ?? []).match(/-?\d+/g)?.find((s) => {
-      const n = Number(s);
-      return (n < 0 ? ~n : n) >= arcCount;
-    });
-    if (bad !== undefined) throw new InputError(`${file}: object "${objectName}", geometry ${i + 1}: arc index ${bad} does not exist (${arcCount} arcs)`);
+    const bad = JSON.stringify((g as Record<string, unknown>).arcs ?? [])
+      .match(/-?\d+/g)
+      ?.find((s) => {
+        const n = Number(s);
+        return (n < 0 ? ~n : n) >= arcCount;
+      });
+    if (bad !== undefined)
+      throw new InputError(
+        `${file}: object "${objectName}", geometry ${i + 1}: arc index ${bad} does not exist (${arcCount} arcs)`,
+      );
   });
-  let collection: FeatureCollection | Feature;
+  let list: Feature[];
   try {
-    collection = topoFeature(doc as unknown as Topology, objectName) as FeatureCollection | Feature;
+    const decoded = topoFeature(doc as unknown as Topology, objectName) as FeatureCollection | Feature;
+    list = decoded.type === "FeatureCollection" ? decoded.features : [decoded];
   } catch (e) {
-    throw new InputError(`${file}: cannot decode topology object "${objectName}": ${(e as Error).message}`, [], { cause: e });
+    throw new InputError(
+      `${file}: cannot decode topology object "${objectName}": ${(e as Error).message}`,
+      [],
+      {
+        cause: e,
+      },
+    );
   }
-  const list: Feature[] = collection.type === "FeatureCollection" ? collection.features : [collection];
-  const features = list.map(
-    (f, i): GeoFeature => ({
-      index: i + 1,
-      properties: (f.properties as Record<string, unknown>) ?? {},
-      geometry: checkGeometry(f.geometry, `${file}: object "${objectName}", geometry ${i + 1}`),
-    }),
-  );
+  const features = list.map((f, i): GeoFeature => ({
+    index: i + 1,
+    properties: (f.properties as Record<string, unknown>) ?? {},
+    geometry: checkGeometry(f.geometry, `${file}: object "${objectName}", geometry ${i + 1}`),
+  }));
   return { columns: collectColumns(features), features };
 }

@@ -135,7 +135,12 @@ export class Releaser {
     return result;
   }
 
-  private record(ctx: RequestContext, action: string, object: string, r: Pick<ReleaseResult, "released" | "suppressed" | "denied">): void {
+  private record(
+    ctx: RequestContext,
+    action: string,
+    object: string,
+    r: Pick<ReleaseResult, "released" | "suppressed" | "denied">,
+  ): void {
     this.audit.record({
       at: new Date(),
       actor: ctx.actor.id,
@@ -151,7 +156,11 @@ export class Releaser {
   }
 
   /** Access policy, then disclosure control, for every value and reference. */
-  private apply(actor: Actor, values: readonly CubeValue[], indicators: ReadonlyMap<string, IndicatorRow>): ReleaseResult {
+  private apply(
+    actor: Actor,
+    values: readonly CubeValue[],
+    indicators: ReadonlyMap<string, IndicatorRow>,
+  ): ReleaseResult {
     let released = 0;
     let suppressed = 0;
     let denied = 0;
@@ -171,9 +180,23 @@ export class Releaser {
       if (!level) return null;
       const access = decideAccess(this.policy, actor, subjectOf(ind, ref.code, level));
       if (!access.allowed)
-        return { code: ref.code, status: "denied", value: null, numerator: null, denominator: null, derived: ref.derived };
+        return {
+          code: ref.code,
+          status: "denied",
+          value: null,
+          numerator: null,
+          denominator: null,
+          derived: ref.derived,
+        };
       const d = discloseFigure(this.policy, ref, ind.kind, ind.source.open);
-      return { code: ref.code, status: d.status, value: d.value, numerator: d.numerator, denominator: d.denominator, derived: ref.derived };
+      return {
+        code: ref.code,
+        status: d.status,
+        value: d.value,
+        numerator: d.numerator,
+        denominator: d.denominator,
+        derived: ref.derived,
+      };
     };
 
     for (const v of values) {

@@ -27,7 +27,13 @@ export interface ResolvedSlice {
 
 /** Public attribution block for an indicator's source. */
 export function attribution(ind: IndicatorRow) {
-  return { id: ind.source.id, name: ind.source.name, attribution: ind.source.attribution, licence: ind.source.licence, url: ind.source.url };
+  return {
+    id: ind.source.id,
+    name: ind.source.name,
+    attribution: ind.source.attribution,
+    licence: ind.source.licence,
+    url: ind.source.url,
+  };
 }
 
 export function describeIndicator(ind: IndicatorRow) {
@@ -68,7 +74,8 @@ export class CubeService {
 
   async indicator(id: string): Promise<IndicatorRow> {
     const ind = (await this.indicators()).get(id);
-    if (!ind) throw new NotFoundError(`indicator ${id} is not in the catalogue; GET /api/indicators lists them`);
+    if (!ind)
+      throw new NotFoundError(`indicator ${id} is not in the catalogue; GET /api/indicators lists them`);
     return ind;
   }
 
@@ -83,7 +90,9 @@ export class CubeService {
     const match = slices.filter((s) => fits(s) && s.level === level);
     const best = match[0];
     if (!best) {
-      const available = [...new Set(slices.map((s) => `${s.period}/${s.level}/division ${s.division}`))].slice(0, 30);
+      const available = [
+        ...new Set(slices.map((s) => `${s.period}/${s.level}/division ${s.division}`)),
+      ].slice(0, 30);
       throw new InputError(
         `indicator ${ind.id} has no values for ${[
           req.period && `period ${req.period}`,
@@ -116,18 +125,27 @@ export class CubeService {
   }
 
   /** Released values of one indicator (for exports), not cached. */
-  async releasedValues(ctx: RequestContext, req: ValuesRequest, action: string): Promise<{ indicator: IndicatorRow; slice: ResolvedSlice; result: ReleaseResult }> {
+  async releasedValues(
+    ctx: RequestContext,
+    req: ValuesRequest,
+    action: string,
+  ): Promise<{ indicator: IndicatorRow; slice: ResolvedSlice; result: ReleaseResult }> {
     const ind = await this.indicator(req.indicatorId);
     const slice = await this.resolveSlice(ind, req);
     const values = await valuesForIndicator(this.db, { indicatorId: ind.id, ...slice, parent: req.parent });
     const object = `indicator:${ind.id} period:${slice.period} level:${slice.level} division:${slice.division}${req.parent ? ` parent:${req.parent}` : ""}`;
-    return { indicator: ind, slice, result: this.releaser.releaseValues(ctx, action, object, values, await this.indicators()) };
+    return {
+      indicator: ind,
+      slice,
+      result: this.releaser.releaseValues(ctx, action, object, values, await this.indicators()),
+    };
   }
 
   /** Every indicator of one area with value, references and series over all periods. */
   async profileView(ctx: RequestContext, code: string): Promise<ReleasedView> {
     const area = await getArea(this.db, code);
-    if (!area) throw new NotFoundError(`area ${code} is not known; GET /api/areas?q=… finds areas by name or code`);
+    if (!area)
+      throw new NotFoundError(`area ${code} is not known; GET /api/areas?q=… finds areas by name or code`);
     const indicators = await this.indicators();
     return this.releaser.releaseView(
       ctx,
@@ -150,14 +168,17 @@ function finestCommonLevel(slices: readonly Slice[], req: ValuesRequest): AreaLe
 }
 
 const compact = <T extends Record<string, unknown>>(o: T): Partial<T> =>
-  Object.fromEntries(Object.entries(o).filter(([, v]) => v !== null && v !== undefined && v !== false)) as Partial<T>;
+  Object.fromEntries(
+    Object.entries(o).filter(([, v]) => v !== null && v !== undefined && v !== false),
+  ) as Partial<T>;
 
 function shapeValues(ind: IndicatorRow, slice: ResolvedSlice, parent: string | null, r: ReleaseResult) {
   // References are shared by many rows: sent once, keyed by code, to keep 13,808 buurten small.
   const parents: Record<string, unknown> = {};
   let national: unknown = null;
   for (const v of r.values) {
-    if (v.parent && !(v.parent.code in parents)) parents[v.parent.code] = compact({ ...v.parent, code: undefined });
+    if (v.parent && !(v.parent.code in parents))
+      parents[v.parent.code] = compact({ ...v.parent, code: undefined });
     if (v.national && national === null) national = compact({ ...v.national });
   }
   return {
@@ -232,7 +253,14 @@ function shapeProfile(
   const domains: Record<string, typeof entries> = {};
   for (const e of entries) (domains[e.indicator.domain] ??= []).push(e);
   return {
-    area: { code: area.code, name: area.name, level: area.level, division: area.division, parentCode: area.parentCode, divisions: area.divisions },
+    area: {
+      code: area.code,
+      name: area.name,
+      level: area.level,
+      division: area.division,
+      parentCode: area.parentCode,
+      divisions: area.divisions,
+    },
     released: r.released,
     suppressed: r.suppressed,
     denied: r.denied,

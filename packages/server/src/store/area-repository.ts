@@ -78,7 +78,9 @@ export async function findAreas(db: Database, query: AreaQuery): Promise<AreaRow
       ${where.length ? `WHERE ${where.join(" AND ")}` : ""}
     ) WHERE rn = 1 ORDER BY ${order} LIMIT ?`;
   const orderParams: SqlParam[] = query.q ? [query.q, query.q, `${query.q}%`] : [];
-  const rows = await db.read((ex) => ex.all<RawArea & Record<string, unknown>>(sql, [...params, ...orderParams, query.limit]));
+  const rows = await db.read((ex) =>
+    ex.all<RawArea & Record<string, unknown>>(sql, [...params, ...orderParams, query.limit]),
+  );
   return rows.map(toArea);
 }
 
@@ -132,7 +134,16 @@ export async function getGeometries(
   // gemeente code too.
   const parentFilter = parent ? "AND (g.parent_code = ? OR a.gemeente_code = ?)" : "";
   const rows = await db.read((ex) =>
-    ex.all<{ code: string; name: string | null; parent_code: string | null; simplified: string; min_x: number; min_y: number; max_x: number; max_y: number }>(
+    ex.all<{
+      code: string;
+      name: string | null;
+      parent_code: string | null;
+      simplified: string;
+      min_x: number;
+      min_y: number;
+      max_x: number;
+      max_y: number;
+    }>(
       `SELECT g.code, a.name, g.parent_code, g.simplified, g.min_x, g.min_y, g.max_x, g.max_y
        FROM area_geometries g JOIN areas a ON a.code = g.code AND a.division = g.division
        WHERE g.level = ? AND g.division = ? ${parentFilter} ORDER BY g.code`,

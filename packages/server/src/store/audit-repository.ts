@@ -71,7 +71,9 @@ export class AuditLog {
   /** Number of records written (for tests and the health endpoint). */
   async count(): Promise<number> {
     await this.flush();
-    const rows = await this.db.read((ex) => ex.all<{ n: number }>("SELECT count(*)::INTEGER AS n FROM audit_log"));
+    const rows = await this.db.read((ex) =>
+      ex.all<{ n: number }>("SELECT count(*)::INTEGER AS n FROM audit_log"),
+    );
     return rows[0]?.n ?? 0;
   }
 }

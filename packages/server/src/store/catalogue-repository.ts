@@ -88,7 +88,9 @@ function toIndicator(r: RawIndicator): IndicatorRow {
 
 /** Every indicator of the catalogue with its source, periods and levels, ordered by domain and id. */
 export async function listIndicators(db: Database): Promise<IndicatorRow[]> {
-  const rows = await db.read((ex) => ex.all<RawIndicator & Record<string, unknown>>(`${INDICATOR_SQL} ORDER BY i.domain, i.id`));
+  const rows = await db.read((ex) =>
+    ex.all<RawIndicator & Record<string, unknown>>(`${INDICATOR_SQL} ORDER BY i.domain, i.id`),
+  );
   return rows.map(toIndicator);
 }
 

@@ -104,9 +104,12 @@ export class Database {
         );
       }
       if (readOnly && /No such file|does not exist|Cannot open/i.test(message)) {
-        throw new StoreError(`database ${options.path} does not exist; run \`wijkradar serve\` or an import first`, {
-          cause: e,
-        });
+        throw new StoreError(
+          `database ${options.path} does not exist; run \`wijkradar serve\` or an import first`,
+          {
+            cause: e,
+          },
+        );
       }
       throw new StoreError(`cannot open database ${options.path}: ${message}`, { cause: e });
     }

@@ -9,7 +9,6 @@ import {
   LAND_CODE,
   type AreaLevel,
   type CellValue,
-  type IndicatorKind,
   type IndicatorMeta,
   type Source,
 } from "@wijkradar/core";
@@ -20,7 +19,11 @@ export interface AreaInput {
   readonly level: AreaLevel;
   readonly name: string | null;
   readonly parentCode: string | null;
-  readonly geometry: { full: string; simplified: string; bbox: readonly [number, number, number, number] } | null;
+  readonly geometry: {
+    full: string;
+    simplified: string;
+    bbox: readonly [number, number, number, number];
+  } | null;
 }
 
 export interface ValueColumnsInput {
@@ -74,12 +77,16 @@ export async function findIdenticalDelivery(
     ),
   );
   const r = rows[0];
-  return r ? { id: r.id, importedAt: new Date(r.imported_at).toISOString(), valueCount: r.value_count } : undefined;
+  return r
+    ? { id: r.id, importedAt: new Date(r.imported_at).toISOString(), valueCount: r.value_count }
+    : undefined;
 }
 
 /** Codes of the areas registered for a division. */
 export async function areaCodesOfDivision(db: Database, division: number): Promise<Set<string>> {
-  const rows = await db.read((ex) => ex.all<{ code: string }>("SELECT code FROM areas WHERE division = ?", [division]));
+  const rows = await db.read((ex) =>
+    ex.all<{ code: string }>("SELECT code FROM areas WHERE division = ?", [division]),
+  );
   return new Set(rows.map((r) => r.code));
 }
 
@@ -96,10 +103,12 @@ export interface CatalogueEntry {
 export async function catalogueEntries(db: Database, ids: readonly string[]): Promise<CatalogueEntry[]> {
   if (ids.length === 0) return [];
   return db.read((ex) =>
-    ex.all<{ id: string; source_id: string; kind: string; unit: string; domain: string; polarity: string }>(
-      `SELECT id, source_id, kind, unit, domain, polarity FROM indicators WHERE list_contains(from_json(?::JSON, '["VARCHAR"]'), id)`,
-      [JSON.stringify(ids)],
-    ).then((rows) => rows.map((r) => ({ ...r, sourceId: r.source_id }))),
+    ex
+      .all<{ id: string; source_id: string; kind: string; unit: string; domain: string; polarity: string }>(
+        `SELECT id, source_id, kind, unit, domain, polarity FROM indicators WHERE list_contains(from_json(?::JSON, '["VARCHAR"]'), id)`,
+        [JSON.stringify(ids)],
+      )
+      .then((rows) => rows.map((r) => ({ ...r, sourceId: r.source_id }))),
   );
 }
 
@@ -250,14 +259,19 @@ async function deriveParents(ex: Executor, d: DeliveryInput, deliveryId: number)
     const cols = d.values.get(ind.id);
     if (!cols || cols.values.length === 0) continue;
     const hasParts = cols.numerators.some((n) => n !== null) && cols.denominators.some((n) => n !== null);
-    if (!isAggregable(ind.kind as IndicatorKind, hasParts)) continue;
+    if (!isAggregable(ind.kind, hasParts)) continue;
     for (const period of new Set(cols.periods)) {
-      await ex.run("DELETE FROM indicator_values WHERE indicator_id = ? AND division = ? AND period = ? AND derived", [
-        ind.id,
-        d.division,
-        period,
-      ]);
-      const rows = await ex.all<{ area_code: string; level: AreaLevel; value: number; numerator: number | null; denominator: number | null }>(
+      await ex.run(
+        "DELETE FROM indicator_values WHERE indicator_id = ? AND division = ? AND period = ? AND derived",
+        [ind.id, d.division, period],
+      );
+      const rows = await ex.all<{
+        area_code: string;
+        level: AreaLevel;
+        value: number;
+        numerator: number | null;
+        denominator: number | null;
+      }>(
         `SELECT area_code, level, value, numerator, denominator FROM indicator_values
          WHERE indicator_id = ? AND division = ? AND period = ?`,
         [ind.id, d.division, period],
@@ -274,7 +288,7 @@ async function deriveParents(ex: Executor, d: DeliveryInput, deliveryId: number)
         if (!known || !map) continue;
         const target = parentLevel[level]!;
         const existing = byLevel.get(target) ?? [];
-        const parents = aggregateToParents([...known, ...existing], ind.kind as IndicatorKind, map);
+        const parents = aggregateToParents([...known, ...existing], ind.kind, map);
         for (const p of parents) {
           a.appendVarchar(ind.id);
           a.appendSmallInt(d.division);
@@ -305,16 +319,14 @@ async function deriveParents(ex: Executor, d: DeliveryInput, deliveryId: number)
  */
 export async function writeDelivery(db: Database, d: DeliveryInput): Promise<DeliveryResult> {
   return db.transaction(async (ex) => {
-    const [{ id: deliveryId }] = (await ex.all<{ id: number }>("SELECT nextval('delivery_ids')::INTEGER AS id")) as [
-      { id: number },
-    ];
+    const [{ id: deliveryId }] = (await ex.all<{ id: number }>(
+      "SELECT nextval('delivery_ids')::INTEGER AS id",
+    )) as [{ id: number }];
     await upsertCatalogue(ex, d);
     await registerAreas(ex, d);
 
     // Slices this delivery covers: (indicator, period, level).
-    await ex.run(
-      "CREATE OR REPLACE TEMP TABLE slices (indicator_id VARCHAR, period VARCHAR, level VARCHAR)",
-    );
+    await ex.run("CREATE OR REPLACE TEMP TABLE slices (indicator_id VARCHAR, period VARCHAR, level VARCHAR)");
     const sa = await ex.appender("slices");
     for (const [id, cols] of d.values) {
       const seen = new Set<string>();

@@ -78,11 +78,23 @@ function toCube(r: RawCube): CubeValue {
     parent:
       r.p_value === null || r.parent_code === null
         ? null
-        : { code: r.parent_code, value: r.p_value, numerator: r.p_num, denominator: r.p_den, derived: r.p_derived ?? false },
+        : {
+            code: r.parent_code,
+            value: r.p_value,
+            numerator: r.p_num,
+            denominator: r.p_den,
+            derived: r.p_derived ?? false,
+          },
     national:
       r.n_value === null
         ? null
-        : { code: "NL01", value: r.n_value, numerator: r.n_num, denominator: r.n_den, derived: r.n_derived ?? false },
+        : {
+            code: "NL01",
+            value: r.n_value,
+            numerator: r.n_num,
+            denominator: r.n_den,
+            derived: r.n_derived ?? false,
+          },
   };
 }
 
