@@ -19,5 +19,7 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 120_000,
     env: { TZ: "UTC" },
+    // The JSON report lets .ci/run print "N passed, N failed" with the real counts.
+    reporters: ["default", ["json", { outputFile: "test-output/vitest.json" }]],
   },
 });
