@@ -4,6 +4,7 @@
  */
 import { buildApp, type App } from "./api/app.js";
 import type { Config } from "./config.js";
+import { ConfigError } from "./errors.js";
 import { progressReporter } from "./cli/progress.js";
 import { loadDemoIfEmpty } from "./demo/demo-loader.js";
 import { Database } from "./store/database.js";
@@ -38,7 +39,23 @@ export async function startServer(
       }
     }
     const app = await buildApp({ db, logLevel: config.logLevel });
-    await app.server.listen({ port: config.port, host: config.host });
+    try {
+      await app.server.listen({ port: config.port, host: config.host });
+    } catch (e) {
+      await app.close();
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code === "EADDRINUSE")
+        throw new ConfigError(
+          `port ${config.port} on ${config.host} is already in use; choose another with --port or WIJKRADAR_PORT`,
+        );
+      if (code === "EADDRNOTAVAIL" || code === "ENOTFOUND")
+        throw new ConfigError(
+          `cannot listen on ${config.host}: no such address on this machine; use --host 127.0.0.1 or WIJKRADAR_HOST`,
+        );
+      if (code === "EACCES")
+        throw new ConfigError(`not allowed to listen on port ${config.port}; use a port above 1023`);
+      throw e;
+    }
     const host = config.host.includes(":") ? `[${config.host}]` : config.host;
     const url = `http://${host}:${config.port}`;
     log(

@@ -1,0 +1,60 @@
+import { describe, expect, it } from "vitest";
+import { loadConfig } from "../src/config.js";
+import { ConfigError } from "../src/errors.js";
+import { tempFile } from "./fixtures.js";
+
+describe("configuration", () => {
+  it("has the documented defaults", () => {
+    const c = loadConfig({ env: {} });
+    expect(c.port).toBe(8080);
+    expect(c.host).toBe("127.0.0.1");
+    expect(c.db.endsWith("data/wijkradar.duckdb")).toBe(true);
+    expect(Object.isFrozen(c)).toBe(true);
+  });
+
+  it("takes environment variables, and flags over them", () => {
+    const env = { WIJKRADAR_PORT: "9090", WIJKRADAR_HOST: "0.0.0.0", WIJKRADAR_DB: "/tmp/x.duckdb" };
+    expect(loadConfig({ env })).toMatchObject({ port: 9090, host: "0.0.0.0", db: "/tmp/x.duckdb" });
+    expect(loadConfig({ env, flags: { port: "7070" } }).port).toBe(7070);
+  });
+
+  it("reads a config file, overridden by the environment", () => {
+    const file = tempFile("wijkradar.yaml", "port: 8181\nhost: ::1\n");
+    expect(loadConfig({ env: {}, flags: { config: file } })).toMatchObject({ port: 8181, host: "::1" });
+    expect(loadConfig({ env: { WIJKRADAR_CONFIG: file, WIJKRADAR_PORT: "8282" } }).port).toBe(8282);
+  });
+
+  it.each([
+    [
+      { WIJKRADAR_PORT: "eighty" },
+      /WIJKRADAR_PORT: "eighty" is invalid: expected a whole number from 1 to 65535/,
+    ],
+    [{ WIJKRADAR_PORT: "70000" }, /WIJKRADAR_PORT: "70000" is invalid/],
+    [{ WIJKRADAR_PORT: "80.5" }, /WIJKRADAR_PORT/],
+    [{ WIJKRADAR_HOST: "not a host!" }, /WIJKRADAR_HOST: "not a host!" is invalid: expected an IP address/],
+    [{ WIJKRADAR_DB: "" }, /WIJKRADAR_DB/],
+    [{ WIJKRADAR_PROT: "8080" }, /environment variable WIJKRADAR_PROT is not known/],
+  ])("refuses %o with a message naming it", (env, message) => {
+    expect(() => loadConfig({ env })).toThrow(ConfigError);
+    expect(() => loadConfig({ env })).toThrow(message);
+  });
+
+  it("names the flag when a flag is invalid", () => {
+    expect(() => loadConfig({ env: {}, flags: { port: "-1" } })).toThrow(/option --port: "-1" is invalid/);
+  });
+
+  it("refuses unknown keys and unreadable or malformed config files", () => {
+    expect(() => loadConfig({ env: {}, flags: { config: tempFile("c.yaml", "prot: 1\n") } })).toThrow(
+      /unknown key\(s\) prot/,
+    );
+    expect(() => loadConfig({ env: {}, flags: { config: "/nonexistent/wijkradar.yaml" } })).toThrow(
+      /config file \/nonexistent\/wijkradar.yaml: cannot read it \(ENOENT\)/,
+    );
+    expect(() => loadConfig({ env: {}, flags: { config: tempFile("c.yaml", "port: [1,\n") } })).toThrow(
+      /not valid YAML/,
+    );
+    expect(() => loadConfig({ env: {}, flags: { config: tempFile("c.yaml", "- 1\n- 2\n") } })).toThrow(
+      /expected an object/,
+    );
+  });
+});
