@@ -1,0 +1,171 @@
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { levelOfCode, type AreaLevel } from "../src/area-codes.js";
+import { DOMAINS, KINDS, type IndicatorKind } from "../src/catalogue.js";
+import {
+  decideAccess,
+  discloseFigure,
+  OPEN_DATA_POLICY,
+  type Actor,
+  type FigureSubject,
+  type Grant,
+  type RawFigure,
+  type ReleasePolicy,
+} from "../src/release.js";
+
+const RUNS = { seed: 42, numRuns: 200 };
+const ROLES = ["public", "analyst", "wijkteam", "admin"];
+const CODES = [
+  "NL01",
+  "GM0034",
+  "GM0363",
+  "WK003401",
+  "WK0363EK",
+  "BU00340101",
+  "BU0363EK03",
+  "1314",
+  "1314AB",
+];
+
+const actorArb: fc.Arbitrary<Actor> = fc.record({
+  id: fc.string({ minLength: 1, maxLength: 10 }),
+  roles: fc.subarray(ROLES),
+  purpose: fc.constantFrom("open-data", "policy", "research"),
+});
+
+const subjectArb: fc.Arbitrary<FigureSubject> = fc
+  .record({
+    indicatorId: fc.constantFrom("eenzaam_18plus", "misdrijven", "aantal_inwoners", "bijstand_per_1000"),
+    domain: fc.constantFrom(...DOMAINS),
+    sourceOpen: fc.boolean(),
+    areaCode: fc.constantFrom(...CODES),
+  })
+  .map((s) => ({ ...s, level: levelOfCode(s.areaCode)! }));
+
+const grantArb: fc.Arbitrary<Grant> = fc.record(
+  {
+    id: fc.string({ minLength: 1, maxLength: 8 }),
+    role: fc.constantFrom(...ROLES),
+    what: fc.oneof(
+      fc.constant("open-data" as const),
+      fc.record(
+        {
+          domains: fc.subarray([...DOMAINS]),
+          indicators: fc.subarray(["eenzaam_18plus", "misdrijven", "aantal_inwoners"]),
+        },
+        { requiredKeys: [] },
+      ),
+    ),
+    areas: fc.subarray(CODES, { minLength: 1 }),
+    finestLevel: fc.constantFrom<AreaLevel>("land", "gemeente", "wijk", "buurt", "pc4", "pc6"),
+    purpose: fc.constant("test"),
+  },
+  { requiredKeys: ["id", "role", "what", "purpose"] },
+);
+
+const policyArb: fc.Arbitrary<ReleasePolicy> = fc.record({
+  grants: fc.array(grantArb, { maxLength: 5 }),
+  minCount: fc.integer({ min: 1, max: 50 }),
+});
+
+/** Counts as they come in: small ones (around the threshold) and large ones; null for absent parts. */
+const countArb = fc.oneof(fc.integer({ min: 0, max: 60 }), fc.integer({ min: 0, max: 1_000_000 }));
+const figureArb: fc.Arbitrary<RawFigure> = fc.record({
+  value: fc.oneof(countArb, fc.double({ min: 0, max: 1_000, noNaN: true })),
+  numerator: fc.option(countArb, { nil: null }),
+  denominator: fc.option(countArb, { nil: null }),
+});
+const kindArb = fc.constantFrom<IndicatorKind>(...KINDS);
+
+describe("decideAccess (properties)", () => {
+  it("is default-deny: a policy without grants never allows", () => {
+    fc.assert(
+      fc.property(actorArb, subjectArb, fc.integer({ min: 0, max: 100 }), (actor, subject, minCount) => {
+        const decision = decideAccess({ grants: [], minCount }, actor, subject);
+        expect(decision.allowed).toBe(false);
+      }),
+      RUNS,
+    );
+  });
+
+  it("never allows an actor none of whose roles has a grant", () => {
+    fc.assert(
+      fc.property(policyArb, actorArb, subjectArb, (policy, actor, subject) => {
+        const withoutMyRoles = {
+          ...policy,
+          grants: policy.grants.filter((g) => !actor.roles.includes(g.role)),
+        };
+        expect(decideAccess(withoutMyRoles, actor, subject).allowed).toBe(false);
+      }),
+      RUNS,
+    );
+  });
+
+  it("names a grant of one of the actor's roles when it allows", () => {
+    let allowed = 0;
+    fc.assert(
+      fc.property(policyArb, actorArb, subjectArb, (policy, actor, subject) => {
+        const decision = decideAccess(policy, actor, subject);
+        if (!decision.allowed) return;
+        allowed++;
+        const grant = policy.grants.find((g) => g.id === decision.grantId);
+        expect(grant).toBeDefined();
+        expect(actor.roles).toContain(grant!.role);
+      }),
+      RUNS,
+    );
+    expect(allowed).toBeGreaterThan(0); // the generators do produce allowing policies
+  });
+
+  it("the open-data policy shows the public open sources only", () => {
+    fc.assert(
+      fc.property(subjectArb, (subject) => {
+        const decision = decideAccess(
+          OPEN_DATA_POLICY,
+          { id: "anonymous", roles: ["public"], purpose: "open-data" },
+          subject,
+        );
+        expect(decision.allowed).toBe(subject.sourceOpen);
+      }),
+      RUNS,
+    );
+  });
+});
+
+describe("discloseFigure (properties)", () => {
+  it("never releases a count, numerator or denominator below minCount for a source that is not open", () => {
+    fc.assert(
+      fc.property(policyArb, figureArb, kindArb, (policy, figure, kind) => {
+        const out = discloseFigure(policy, figure, kind, false);
+        if (out.status === "suppressed") {
+          expect(out).toEqual({ status: "suppressed", value: null, numerator: null, denominator: null });
+          return;
+        }
+        if (kind === "count") expect(out.value!).toBeGreaterThanOrEqual(policy.minCount);
+        if (out.numerator !== null) expect(out.numerator).toBeGreaterThanOrEqual(policy.minCount);
+        if (out.denominator !== null) expect(out.denominator).toBeGreaterThanOrEqual(policy.minCount);
+      }),
+      RUNS,
+    );
+  });
+
+  it("releases a figure of a source that is not open unchanged when nothing in it is small", () => {
+    fc.assert(
+      fc.property(policyArb, figureArb, kindArb, (policy, figure, kind) => {
+        const big = (n: number | null): boolean => n === null || n >= policy.minCount;
+        fc.pre((kind !== "count" || big(figure.value)) && big(figure.numerator) && big(figure.denominator));
+        expect(discloseFigure(policy, figure, kind, false)).toEqual({ status: "released", ...figure });
+      }),
+      RUNS,
+    );
+  });
+
+  it("passes figures of open sources unchanged", () => {
+    fc.assert(
+      fc.property(policyArb, figureArb, kindArb, (policy, figure, kind) => {
+        expect(discloseFigure(policy, figure, kind, true)).toEqual({ status: "released", ...figure });
+      }),
+      RUNS,
+    );
+  });
+});
