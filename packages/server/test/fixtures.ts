@@ -5,15 +5,15 @@
 import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterEach } from "vitest";
-import { DEMO_DB } from "./global-setup.js";
+import { afterAll, inject } from "vitest";
 
+// Removed when the test file is done (a database opened in beforeAll must outlive each test).
 const cleanups: (() => void)[] = [];
-afterEach(() => {
+afterAll(() => {
   while (cleanups.length) cleanups.pop()!();
 });
 
-/** A new empty temporary folder, removed after the test. */
+/** A new empty temporary folder, removed after the test file. */
 export function tempDir(): string {
   const dir = mkdtempSync(join(tmpdir(), "wijkradar-test-"));
   cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
@@ -27,10 +27,10 @@ export function tempFile(name: string, content: string | Uint8Array, dir = tempD
   return path;
 }
 
-/** A private copy of the demo database (all bundled data imported), removed after the test. */
+/** A private copy of the demo database (all bundled data imported), removed after the test file. */
 export function demoDbCopy(): string {
   const path = join(tempDir(), "demo.duckdb");
-  copyFileSync(DEMO_DB, path);
+  copyFileSync(inject("demoDb"), path);
   return path;
 }
 

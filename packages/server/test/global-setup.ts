@@ -1,24 +1,31 @@
 /**
  * Builds the demo database once per test run (the real first-start import of all bundled data), so
- * API and CLI tests can each work on their own copy of a real DuckDB file.
+ * API and CLI tests can each work on their own copy of a real DuckDB file. The template lives in a
+ * folder of its own per run, so concurrent runs never share it.
  */
-import { mkdirSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
+import type { TestProject } from "vitest/node";
 import { loadDemoIfEmpty } from "../src/demo/demo-loader.js";
 import { Database } from "../src/store/database.js";
 
-export const TEST_OUTPUT = join(import.meta.dirname, "..", "..", "..", "test-output");
-export const DEMO_DB = join(TEST_OUTPUT, "demo-template.duckdb");
+declare module "vitest" {
+  export interface ProvidedContext {
+    demoDb: string;
+  }
+}
 
-export default async function setup(): Promise<void> {
-  mkdirSync(TEST_OUTPUT, { recursive: true });
-  rmSync(DEMO_DB, { force: true });
-  rmSync(`${DEMO_DB}.wal`, { force: true });
-  const db = await Database.open({ path: DEMO_DB });
+export default async function setup(project: TestProject): Promise<() => void> {
+  const dir = mkdtempSync(join(tmpdir(), "wijkradar-demo-"));
+  const path = join(dir, "demo-template.duckdb");
+  const db = await Database.open({ path });
   try {
     await loadDemoIfEmpty(db);
     await db.checkpoint();
   } finally {
     db.close();
   }
+  project.provide("demoDb", path);
+  return () => rmSync(dir, { recursive: true, force: true });
 }

@@ -4,7 +4,7 @@
  * through the release function. Responses carry source attribution and period at every figure.
  */
 import type { AreaLevel } from "@wijkradar/core";
-import { NotFoundError, InputError } from "../errors.js";
+import { NotFoundError } from "../errors.js";
 import type { ReleasedView, Releaser, ReleaseResult, RequestContext } from "../release/release-service.js";
 import { listIndicators, type IndicatorRow } from "../store/catalogue-repository.js";
 import type { Database } from "../store/database.js";
@@ -93,15 +93,15 @@ export class CubeService {
       const available = [
         ...new Set(slices.map((s) => `${s.period}/${s.level}/division ${s.division}`)),
       ].slice(0, 30);
-      throw new InputError(
-        `indicator ${ind.id} has no values for ${[
-          req.period && `period ${req.period}`,
-          `level ${level ?? "?"}`,
-          req.division && `division ${req.division}`,
-        ]
-          .filter(Boolean)
-          .join(", ")}`,
-        [`available (period/level/division): ${available.join(", ")}`],
+      const asked = [
+        req.period && `period ${req.period}`,
+        `level ${level ?? "?"}`,
+        req.division && `division ${req.division}`,
+      ]
+        .filter(Boolean)
+        .join(", ");
+      throw new NotFoundError(
+        `indicator ${ind.id} has no values for ${asked}; available (period/level/division): ${available.join(", ")}`,
       );
     }
     return { period: best.period, level: best.level, division: best.division };

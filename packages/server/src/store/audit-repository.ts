@@ -3,6 +3,7 @@
  * busy API does not wait on the write connection. Records are flushed at least every second and on
  * close. (Hash-chaining, retention and search come with the access-control issue.)
  */
+import { timestampValue } from "@duckdb/node-api";
 import type { Database } from "./database.js";
 
 export interface AuditEntry {
@@ -50,7 +51,7 @@ export class AuditLog {
       this.db.transaction(async (ex) => {
         const a = await ex.appender("audit_log");
         for (const e of batch) {
-          a.appendVarchar(e.at.toISOString().replace("T", " ").replace("Z", ""));
+          a.appendTimestamp(timestampValue(BigInt(e.at.getTime()) * 1000n));
           a.appendVarchar(e.actor);
           a.appendVarchar(e.roles.join(","));
           a.appendVarchar(e.purpose);

@@ -143,7 +143,9 @@ export class Database {
         await ex.run("COMMIT");
         return result;
       } catch (e) {
-        await ex.run("ROLLBACK");
+        // DuckDB may already have aborted the transaction (e.g. a failed appender); the original
+        // error is the one worth reporting.
+        await ex.run("ROLLBACK").catch(() => undefined);
         throw e;
       }
     });

@@ -241,9 +241,12 @@ const AGGREGATION_ORDER: readonly AreaLevel[] = ["buurt", "wijk", "gemeente"];
  */
 async function deriveParents(ex: Executor, d: DeliveryInput, deliveryId: number): Promise<number> {
   let derived = 0;
+  // Children that have no value at all in this division (CBS placeholders such as GM0998
+  // "Buitenland") are not expected to contribute; any other child without a value blocks the parent.
   const children = await ex.all<{ parent_code: string; level: AreaLevel; codes: string[] }>(
-    `SELECT parent_code, level, list(code) AS codes FROM areas
+    `SELECT parent_code, level, list(code) AS codes FROM areas a
      WHERE division = ? AND parent_code IS NOT NULL AND level IN ('gemeente', 'wijk', 'buurt')
+       AND EXISTS (SELECT 1 FROM indicator_values v WHERE v.area_code = a.code AND v.division = a.division)
      GROUP BY parent_code, level`,
     [d.division],
   );
