@@ -8,6 +8,7 @@ import { ConfigError } from "./errors.js";
 import { progressReporter } from "./cli/progress.js";
 import { loadDemoIfEmpty } from "./demo/demo-loader.js";
 import { Database } from "./store/database.js";
+import { newOperatorToken, removeServerFile, writeServerFile } from "./server-file.js";
 
 export interface RunningServer {
   readonly app: App;
@@ -38,7 +39,8 @@ export async function startServer(
         );
       }
     }
-    const app = await buildApp({ db, logLevel: config.logLevel });
+    const operatorToken = newOperatorToken();
+    const app = await buildApp({ db, logLevel: config.logLevel, operatorToken });
     try {
       await app.server.listen({ port: config.port, host: config.host });
     } catch (e) {
@@ -58,6 +60,7 @@ export async function startServer(
     }
     const host = config.host.includes(":") ? `[${config.host}]` : config.host;
     const url = `http://${host}:${config.port}`;
+    if (config.db !== ":memory:") writeServerFile(config.db, { pid: process.pid, url, token: operatorToken });
     log(
       `wijkradar: ready in ${Math.round(performance.now() - started)} ms at ${url} (API docs ${url}/api/docs, database ${config.db})`,
     );
@@ -67,6 +70,7 @@ export async function startServer(
     let stopping: Promise<void> | undefined;
     const stop = (): Promise<void> =>
       (stopping ??= (async () => {
+        removeServerFile(config.db);
         await app.close();
         await db.checkpoint();
         db.close();

@@ -148,10 +148,22 @@ describe("wijkradar CLI", () => {
     expect(res.status).toBe(200);
     expect(((await res.json()) as { name: string }).name).toBe("Amsterdam");
 
-    // A second writer on the same database is refused with exit code 75.
-    const second = await exec(["import", csv, "--mapping", mapping, "--db", db]);
-    expect(second.code).toBe(EXIT.tempFail);
-    expect(second.stderr).toContain("is already opened for writing by another process");
+    // While the server holds the database, the CLI imports through it instead of opening a second writer.
+    const again = await exec(["import", csv, "--mapping", mapping, "--db", db]);
+    expect(again.code).toBe(0);
+    expect(again.stderr).toContain("is held by the wijkradar server");
+    const changed = tempFile("data.csv", CSV.replace("218096", "219000"), tempDir());
+    const bad = tempFile("data.csv", "regio;naam;inwoners\nGM0034;Almere;veel\n", tempDir());
+    const refused = await exec(["import", bad, "--mapping", mapping, "--db", db]);
+    expect(refused.code).toBe(EXIT.dataErr);
+    expect(refused.stderr).toContain('data.csv:2: column inwoners: "veel" is not a number');
+    expect((await exec(["import", changed, "--mapping", mapping, "--db", db])).code).toBe(0);
+    const values = (await (
+      await fetch(`http://127.0.0.1:${port}/api/indicators/inwoners_test/values`)
+    ).json()) as {
+      values: { code: string; value: number }[];
+    };
+    expect(values.values.find((v) => v.code === "GM0034")?.value).toBe(219000);
 
     server.kill("SIGTERM");
     expect(await exited).toBe(0);

@@ -28,6 +28,7 @@ import { AuditLog } from "../store/audit-repository.js";
 import { deliveryCount, listDeliveries } from "../store/catalogue-repository.js";
 import type { Database } from "../store/database.js";
 import { SCHEMA_VERSION } from "../store/migrations.js";
+import { registerImportRoute } from "./imports-route.js";
 import { errorHandler } from "./problem.js";
 
 export const VERSION = "0.1.0";
@@ -36,6 +37,8 @@ export interface AppOptions {
   readonly db: Database;
   readonly policy?: ReleasePolicy;
   readonly logLevel?: string;
+  /** Enables POST /api/imports for holders of this token. */
+  readonly operatorToken?: string;
 }
 
 export interface App {
@@ -363,6 +366,9 @@ export async function buildApp(options: AppOptions): Promise<App> {
         request.query.parent,
       ),
   );
+
+  if (options.operatorToken)
+    await registerImportRoute(server, { db, cube, audit, operatorToken: options.operatorToken });
 
   return {
     server,

@@ -22,6 +22,7 @@ export function sendProblem(reply: FastifyReply, problem: Problem): FastifyReply
 
 const TITLES: Record<number, string> = {
   400: "Bad Request",
+  401: "Unauthorized",
   403: "Forbidden",
   404: "Not Found",
   413: "Payload Too Large",

@@ -2,7 +2,8 @@
  * The `wijkradar` command line: serve, import, areas, indicators, export. Exit codes: 0 ok, 64 usage,
  * 65 bad input data, 66 missing input, 70 internal error, 75 database busy, 78 bad configuration.
  */
-import { writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
+import { basename } from "node:path";
 import { userInfo } from "node:os";
 import { AREA_LEVELS, type AreaLevel } from "@wijkradar/core";
 import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
@@ -17,6 +18,7 @@ import { AuditLog } from "../store/audit-repository.js";
 import { Database } from "../store/database.js";
 import { OPEN_DATA_POLICY } from "@wijkradar/core";
 import { progressReporter } from "./progress.js";
+import { readServerFile, type ServerInfo } from "../server-file.js";
 import { toCsv } from "./csv-export.js";
 
 interface Io {
@@ -75,6 +77,42 @@ function safeUser(): string {
   }
 }
 
+/** Sends an import to the running server (which holds the only write connection). */
+async function importThroughServer(
+  server: ServerInfo,
+  file: string,
+  mappingFile: string,
+): Promise<ImportReport> {
+  const read = (path: string, what: string): Buffer => {
+    try {
+      return readFileSync(path);
+    } catch (e) {
+      throw new InputError(
+        `${path}: cannot read the ${what}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
+      );
+    }
+  };
+  const form = new FormData();
+  form.append("file", new Blob([read(file, "file")]), basename(file));
+  form.append("mapping", new Blob([read(mappingFile, "mapping file")]), basename(mappingFile));
+  let res: Response;
+  try {
+    res = await fetch(`${server.url}/api/imports`, {
+      method: "POST",
+      body: form,
+      headers: { authorization: `Bearer ${server.token}` },
+    });
+  } catch (e) {
+    throw new StoreError(`the wijkradar server at ${server.url} does not answer: ${(e as Error).message}`);
+  }
+  const body = (await res.json()) as ImportReport & { detail?: string; errors?: string[] };
+  if (res.status === 422 || res.status === 400)
+    throw new InputError(body.detail ?? "the import was refused", body.errors ?? []);
+  if (!res.ok)
+    throw new StoreError(`the wijkradar server refused the import: ${res.status} ${body.detail ?? ""}`);
+  return body;
+}
+
 /** Builds the program; `main` runs it. Exposed for tests. */
 export function buildProgram(io: Io): Command {
   const program = new Command("wijkradar")
@@ -131,6 +169,14 @@ export function buildProgram(io: Io): Command {
           return;
         }
         const cfg = config(io, { db: opts.db, config: opts.config });
+        const server = readServerFile(cfg.db);
+        if (server) {
+          io.err(
+            `wijkradar: the database is held by the wijkradar server (PID ${server.pid}) at ${server.url}; importing through it`,
+          );
+          printReport(io, await importThroughServer(server, file, opts.mapping));
+          return;
+        }
         const db = await Database.open({ path: cfg.db });
         try {
           printReport(

@@ -1,0 +1,100 @@
+/**
+ * POST /api/imports: an import through the running server, which holds the only write connection
+ * to the database. The CLI uses it when the database is held by a server; a later dashboard will too.
+ * Guarded by the operator token the server writes beside the database (readable by its owner only),
+ * until accounts and roles arrive with the access-control issue.
+ */
+import { timingSafeEqual } from "node:crypto";
+import multipart from "@fastify/multipart";
+import type { FastifyInstance } from "fastify";
+import type { ZodTypeProvider } from "fastify-type-provider-zod";
+import { z } from "zod";
+import { InputError } from "../errors.js";
+import { importFile } from "../ingest/import-service.js";
+import type { CubeService } from "../services/cube-service.js";
+import type { AuditLog } from "../store/audit-repository.js";
+import type { Database } from "../store/database.js";
+import { problem, sendProblem } from "./problem.js";
+
+/** Largest data file accepted through the API. */
+export const MAX_IMPORT_BYTES = 512 * 1024 * 1024;
+
+function tokenMatches(expected: string, header: string | undefined): boolean {
+  const given = /^Bearer (.+)$/.exec(header ?? "")?.[1] ?? "";
+  const a = Buffer.from(given);
+  const b = Buffer.from(expected);
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
+export async function registerImportRoute(
+  server: FastifyInstance,
+  deps: { db: Database; cube: CubeService; audit: AuditLog; operatorToken: string },
+): Promise<void> {
+  await server.register(multipart, { limits: { fileSize: MAX_IMPORT_BYTES, files: 2, fields: 4 } });
+  server.withTypeProvider<ZodTypeProvider>().post(
+    "/api/imports",
+    {
+      schema: {
+        tags: ["system"],
+        summary:
+          "Import a data file with its mapping (multipart fields `file` and `mapping`); all rows or none",
+        description:
+          "Requires `Authorization: Bearer <operator token>` (the token is in `<database>.server.json`, readable by the server's user). " +
+          "Answers the import report; 422 with the errors by file, line and column when the data or mapping is wrong.",
+        querystring: z.object({ dryRun: z.enum(["true", "false"]).default("false") }).strict(),
+      },
+    },
+    async (request, reply) => {
+      if (!tokenMatches(deps.operatorToken, request.headers.authorization)) {
+        return sendProblem(
+          reply,
+          problem(401, "an operator token is required: Authorization: Bearer <token>"),
+        );
+      }
+      if (!request.isMultipart()) {
+        return sendProblem(
+          reply,
+          problem(415, "expected multipart/form-data with the fields `file` and `mapping`"),
+        );
+      }
+      let data: { name: string; bytes: Buffer } | undefined;
+      let mapping: { name: string; text: string } | undefined;
+      for await (const part of request.parts()) {
+        if (part.type === "file") {
+          const bytes = await part.toBuffer();
+          if (part.fieldname === "file") data = { name: part.filename || "upload", bytes };
+          else if (part.fieldname === "mapping")
+            mapping = { name: part.filename || "mapping", text: bytes.toString("utf8") };
+        } else if (part.fieldname === "mapping" && typeof part.value === "string") {
+          mapping = { name: "mapping", text: part.value };
+        }
+      }
+      if (!data || !mapping) {
+        throw new InputError(
+          `missing multipart field${!data && !mapping ? "s `file` and `mapping`" : !data ? " `file`" : " `mapping`"}`,
+        );
+      }
+      const report = await importFile(deps.db, {
+        file: data.name,
+        bytes: data.bytes,
+        mappingText: mapping.text,
+        mappingName: mapping.name,
+        dryRun: request.query.dryRun === "true",
+      });
+      if (report.status === "imported") deps.cube.invalidate();
+      deps.audit.record({
+        at: new Date(),
+        actor: "operator",
+        roles: ["operator"],
+        purpose: "import",
+        action: report.status === "validated" ? "import-dry-run" : "import",
+        object: `file:${report.file} source:${report.source} sha256:${report.fileSha256}`,
+        released: 0,
+        suppressed: 0,
+        denied: 0,
+        origin: `http ${request.ip}`,
+      });
+      return reply.code(report.status === "imported" ? 201 : 200).send(report);
+    },
+  );
+}
