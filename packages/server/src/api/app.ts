@@ -133,7 +133,10 @@ export async function buildApp(options: AppOptions): Promise<App> {
     },
     transform: jsonSchemaTransform,
   });
-  await server.register(swaggerUi, { routePrefix: "/api/docs", uiConfig: { docExpansion: "list" } });
+  await server.register(swaggerUi, {
+    routePrefix: "/api/docs",
+    uiConfig: { docExpansion: "list", validatorUrl: null },
+  });
   server.get("/api/openapi.json", { schema: { hide: true } }, () => server.swagger());
 
   server.get(

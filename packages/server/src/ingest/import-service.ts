@@ -6,7 +6,7 @@
 import { createHash } from "node:crypto";
 import { readFileSync, statSync } from "node:fs";
 import { basename } from "node:path";
-import type { Mapping } from "@wijkradar/core";
+import { LAND_CODE, type Mapping } from "@wijkradar/core";
 import { InputError } from "../errors.js";
 import { prepareGeometry } from "../geo/simplify-geometry.js";
 import type { Database } from "../store/database.js";
@@ -93,8 +93,23 @@ async function parseTable(mapping: Mapping, bytes: Uint8Array, path: string, pro
 /** Checks the plan against what the store already holds: known area codes and the catalogue. */
 async function checkAgainstStore(db: Database, plan: ImportPlan): Promise<void> {
   const details: string[] = [];
-  if (!plan.register) {
-    const known = await areaCodesOfDivision(db, plan.division);
+  const known = await areaCodesOfDivision(db, plan.division);
+  if (plan.register) {
+    // Parents come from the codes; say how many have no parent area in this division (yet).
+    const orphans = [...plan.areas.values()].filter(
+      (a) =>
+        a.parentCode &&
+        a.parentCode !== LAND_CODE &&
+        !known.has(a.parentCode) &&
+        !plan.areas.has(a.parentCode),
+    );
+    if (orphans.length > 0) {
+      const levels = [...new Set(orphans.map((o) => o.level))].join("/");
+      plan.notes.push(
+        `${orphans.length} ${levels} area(s) have no parent registered in division ${plan.division} (e.g. ${orphans[0]!.code} → ${orphans[0]!.parentCode}); import that level's division to complete the tree`,
+      );
+    }
+  } else {
     const unknown = [...plan.usedCodes].filter(([code]) => !known.has(code));
     if (unknown.length > 0) {
       throw new InputError(
