@@ -5,7 +5,7 @@
 import { readFileSync } from "node:fs";
 import { basename } from "node:path";
 import { formatIssues, MappingSchema, type Mapping } from "@wijkradar/core";
-import { parseDocument } from "yaml";
+import { LineCounter, parseDocument } from "yaml";
 import { InputError } from "../errors.js";
 
 export interface LoadedMapping {
@@ -16,10 +16,12 @@ export interface LoadedMapping {
 /** Parses and validates mapping text; `name` is used in messages. */
 export function parseMapping(text: string, name: string): Mapping {
   if (text.trim() === "") throw new InputError(`${name}: the mapping file is empty; expected YAML or JSON`);
-  const doc = parseDocument(text, { prettyErrors: false, uniqueKeys: true });
+  // Without prettyErrors the errors carry only offsets: the line counter turns them into line:column.
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { prettyErrors: false, uniqueKeys: true, lineCounter });
   if (doc.errors.length > 0) {
     const details = doc.errors.map((e) => {
-      const pos = e.linePos?.[0];
+      const pos = e.linePos?.[0] ?? lineCounter.linePos(e.pos[0]);
       return `${name}${pos ? `:${pos.line}:${pos.col}` : ""}: ${e.message.split("\n")[0]}`;
     });
     throw new InputError(`${name}: the mapping is not valid YAML/JSON`, details);

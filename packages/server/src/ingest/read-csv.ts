@@ -186,7 +186,7 @@ export async function readCsv(
     }
   } catch (e) {
     if (e instanceof InputError) throw e;
-    throw csvError(e as CsvParseError, file, columns?.length, maxRecordChars);
+    throw csvError(e as CsvParseError, file, text, columns?.length, maxRecordChars);
   }
   if (!columns) throw new InputError(`${file}: the file is empty; expected a header line and rows`);
   if (records.length === 0) throw new InputError(`${file}: the file has a header but no rows`);
@@ -194,27 +194,47 @@ export async function readCsv(
   return { columns, records, encoding: decoded.encoding, delimiter, notes };
 }
 
+/**
+ * The line on which the quoted field that is still open at the end of the text began. csv-parse
+ * reports the line where it ran out of text, which for a stray quote is the end of the file.
+ */
+function lineOfUnclosedQuote(text: string): number | undefined {
+  let line = 1;
+  let openedAt: number | undefined;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 10) line++;
+    else if (c === 34) openedAt = openedAt === undefined ? line : undefined; // "" toggles twice
+  }
+  return openedAt;
+}
+
 function csvError(
   e: CsvParseError,
   file: string,
+  text: string,
   headerLength: number | undefined,
   maxChars: number,
 ): InputError {
   const line = e.lines ?? 0;
   switch (e.code) {
-    case "CSV_RECORD_INCONSISTENT_FIELDS_LENGTH":
+    case "CSV_RECORD_INCONSISTENT_FIELDS_LENGTH": {
+      // The parser fails before any record is handed out, so take the header's width from its message.
+      const expected = headerLength ?? /\bexpect (\d+)/.exec(e.message)?.[1] ?? "?";
       return new InputError(
-        `${file}:${line}: ragged row: ${e.record?.length ?? "?"} fields where the header has ${headerLength ?? "?"}; ` +
+        `${file}:${line}: ragged row: ${e.record?.length ?? "?"} fields where the header has ${expected}; ` +
           "expected every row to have as many fields as the header (check the delimiter and quoting)",
         [],
         { cause: e },
       );
+    }
     case "CSV_QUOTE_NOT_CLOSED":
       return new InputError(
-        `${file}:${line}: unbalanced quotes: a quoted field opened here is never closed; expected a closing "`,
+        `${file}:${lineOfUnclosedQuote(text) ?? line}: unbalanced quotes: a quoted field opened here is never closed; expected a closing "`,
         [],
         { cause: e },
       );
+    case "INVALID_OPENING_QUOTE": // csv-parse spells this one without the CSV_ prefix
     case "CSV_INVALID_CLOSING_QUOTE":
     case "CSV_NON_TRIMABLE_CHAR_AFTER_CLOSING_QUOTE":
       return new InputError(
