@@ -75,7 +75,7 @@ export function decideAccess(policy: ReleasePolicy, actor: Actor, subject: Figur
   }
   return {
     allowed: false,
-    reason: `no grant for role(s) ${actor.roles.join(", ")} covers indicator ${subject.indicatorId} in ${subject.areaCode} at level ${subject.level}`,
+    reason: `no grant for role(s) ${actor.roles.join(", ")} covers indicator ${subject.indicatorId} (domain ${subject.domain}, ${subject.sourceOpen ? "open data" : "not open data"}) at level ${subject.level} in this area`,
   };
 }
 

@@ -14,7 +14,7 @@ import {
   type ZodTypeProvider,
 } from "fastify-type-provider-zod";
 import { z } from "zod";
-import { NotFoundError } from "../errors.js";
+import { AccessDeniedError, NotFoundError } from "../errors.js";
 import { Releaser, type ReleasedView, type RequestContext } from "../release/release-service.js";
 import { CubeService, describeIndicator } from "../services/cube-service.js";
 import {
@@ -71,6 +71,11 @@ function contextOf(request: FastifyRequest): RequestContext {
 
 /** Sends a released view: gzip when the client accepts it, 304 when its copy is current. */
 function sendView(request: FastifyRequest, reply: FastifyReply, view: ReleasedView): FastifyReply {
+  const { released, suppressed, denied, deniedReason } = view.summary;
+  if (denied > 0 && released + suppressed === 0) {
+    // Nothing visible: say which rule applies ("why can't I see this?"), release nothing.
+    throw new AccessDeniedError(deniedReason ?? "the access policy does not allow this");
+  }
   reply.header("etag", view.etag).header("vary", "accept-encoding").header("cache-control", "no-cache");
   if (request.headers["if-none-match"] === view.etag) return reply.code(304).send();
   reply.type("application/json; charset=utf-8");
