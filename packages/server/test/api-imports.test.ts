@@ -2,7 +2,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildApp, type App } from "../src/api/app.js";
 import { Database } from "../src/store/database.js";
-import { tempDir } from "./fixtures.js";
+import { tempDir, listenOnLoopback } from "./fixtures.js";
 
 const MAPPING = `
 version: 1
@@ -40,8 +40,7 @@ describe("POST /api/imports through the running server", () => {
   beforeAll(async () => {
     db = await Database.open({ path: join(tempDir(), "w.duckdb") });
     app = await buildApp({ db, logLevel: "silent", operatorToken: TOKEN });
-    await app.server.listen({ port: 0, host: "127.0.0.1" });
-    base = `http://127.0.0.1:${(app.server.server.address() as { port: number }).port}`;
+    base = await listenOnLoopback(app);
   });
   afterAll(async () => {
     await app.close();

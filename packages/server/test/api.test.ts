@@ -2,7 +2,7 @@ import { gunzipSync } from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildApp, type App } from "../src/api/app.js";
 import { Database } from "../src/store/database.js";
-import { demoDbCopy } from "./fixtures.js";
+import { demoDbCopy, listenOnLoopback } from "./fixtures.js";
 
 interface ValuesBody {
   indicator: { id: string; periods: string[] };
@@ -30,9 +30,7 @@ describe("API on the demo database", () => {
   beforeAll(async () => {
     db = await Database.open({ path: demoDbCopy() });
     app = await buildApp({ db, logLevel: "silent" });
-    await app.server.listen({ port: 0, host: "127.0.0.1" });
-    const addr = app.server.server.address();
-    base = `http://127.0.0.1:${typeof addr === "object" && addr ? addr.port : 0}`;
+    base = await listenOnLoopback(app);
   });
   afterAll(async () => {
     await app.close();

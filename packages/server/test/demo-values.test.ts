@@ -8,7 +8,7 @@ import { parse } from "csv-parse/sync";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildApp, type App } from "../src/api/app.js";
 import { Database } from "../src/store/database.js";
-import { demoDbCopy, demoFile } from "./fixtures.js";
+import { demoDbCopy, demoFile, listenOnLoopback } from "./fixtures.js";
 
 type Row = Record<string, string>;
 
@@ -65,9 +65,7 @@ let base: string;
 beforeAll(async () => {
   db = await Database.open({ path: demoDbCopy() });
   app = await buildApp({ db, logLevel: "silent" });
-  await app.server.listen({ port: 0, host: "127.0.0.1" });
-  const addr = app.server.server.address();
-  base = `http://127.0.0.1:${typeof addr === "object" && addr ? addr.port : 0}`;
+  base = await listenOnLoopback(app);
 });
 afterAll(async () => {
   await app.close();

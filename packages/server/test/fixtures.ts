@@ -6,6 +6,7 @@ import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, inject } from "vitest";
+import type { App } from "../src/api/app.js";
 
 // Removed when the test file is done (a database opened in beforeAll must outlive each test).
 const cleanups: (() => void)[] = [];
@@ -37,3 +38,11 @@ export function demoDbCopy(): string {
 /** Absolute path of a file under data/demo. */
 export const demoFile = (rel: string): string =>
   join(import.meta.dirname, "..", "..", "..", "data", "demo", rel);
+
+/** Starts an app on a free loopback port; returns its base URL (http://127.0.0.1:port). */
+export async function listenOnLoopback(app: App): Promise<string> {
+  await app.server.listen({ port: 0, host: "127.0.0.1" });
+  const addr = app.server.server.address();
+  if (typeof addr !== "object" || addr === null) throw new Error("the test server has no TCP address");
+  return `http://127.0.0.1:${addr.port}`;
+}

@@ -9,7 +9,7 @@ import { buildApp, type App } from "../src/api/app.js";
 import { InputError } from "../src/errors.js";
 import { importFile, type ImportRequest } from "../src/ingest/import-service.js";
 import { Database } from "../src/store/database.js";
-import { tempDir, tempFile } from "./fixtures.js";
+import { tempDir, tempFile, listenOnLoopback } from "./fixtures.js";
 
 const SOURCE = {
   id: "test-bron",
@@ -342,9 +342,7 @@ describe("a running server", () => {
 
   it("keeps serving the same data while a bad import fails on the same database", async () => {
     app = await buildApp({ db, logLevel: "silent" });
-    await app.server.listen({ port: 0, host: "127.0.0.1" });
-    const addr = app.server.server.address();
-    const base = `http://127.0.0.1:${typeof addr === "object" && addr ? addr.port : 0}`;
+    const base = await listenOnLoopback(app);
     const snapshot = async () => {
       const health = await fetch(`${base}/api/health`);
       const values = await fetch(`${base}/api/indicators/inwoners/values?level=gemeente&period=2020`);

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildApp, type App } from "../src/api/app.js";
 import { importFile } from "../src/ingest/import-service.js";
 import { Database } from "../src/store/database.js";
-import { tempDir, tempFile } from "./fixtures.js";
+import { tempDir, tempFile, listenOnLoopback } from "./fixtures.js";
 
 const MAPPING = `
 version: 1
@@ -31,8 +31,7 @@ describe("postcode areas without geometry", () => {
       mappingName: "pc.yaml",
     });
     app = await buildApp({ db, logLevel: "silent" });
-    await app.server.listen({ port: 0, host: "127.0.0.1" });
-    base = `http://127.0.0.1:${(app.server.server.address() as { port: number }).port}`;
+    base = await listenOnLoopback(app);
   });
   afterAll(async () => {
     await app.close();
