@@ -72,7 +72,6 @@ export interface ImportPlan {
   readonly missingValues: number;
   readonly valueCount: number;
   readonly notes: string[];
-  readonly warnings: string[];
 }
 
 const MAX_LISTED_ERRORS = 50;
@@ -198,7 +197,6 @@ export function planImport(
   const file = basename(path);
   const errors = new ErrorList();
   const notes: string[] = table.kind === "csv" ? [...table.csv.notes] : [];
-  const warnings: string[] = [];
   const { columns, rows } = table.kind === "csv" ? rowsOfCsv(table.csv, file) : rowsOfGeo(table.geo, file);
 
   // 1. Every column the mapping names must exist.
@@ -459,6 +457,5 @@ export function planImport(
     missingValues,
     valueCount,
     notes,
-    warnings,
   };
 }
