@@ -25,6 +25,7 @@ export interface Grant {
   readonly areas?: readonly string[];
   /** The finest level this grant allows (e.g. "buurt": no postcodes). Absent: every level. */
   readonly finestLevel?: AreaLevel;
+  /** The purpose the grant serves; it covers requests made for this purpose only. */
   readonly purpose: string;
 }
 
@@ -46,7 +47,9 @@ export interface FigureSubject {
 export type AccessDecision =
   { readonly allowed: true; readonly grantId: string } | { readonly allowed: false; readonly reason: string };
 
-function grantCovers(grant: Grant, s: FigureSubject): boolean {
+function grantCovers(grant: Grant, actor: Actor, s: FigureSubject): boolean {
+  // Need to know: a grant serves one purpose; asking for another purpose is not covered.
+  if (grant.purpose !== actor.purpose) return false;
   if (grant.what === "open-data") {
     if (!s.sourceOpen) return false;
   } else {
@@ -70,7 +73,7 @@ function grantCovers(grant: Grant, s: FigureSubject): boolean {
  */
 export function decideAccess(policy: ReleasePolicy, actor: Actor, subject: FigureSubject): AccessDecision {
   for (const grant of policy.grants) {
-    if (actor.roles.includes(grant.role) && grantCovers(grant, subject))
+    if (actor.roles.includes(grant.role) && grantCovers(grant, actor, subject))
       return { allowed: true, grantId: grant.id };
   }
   return {

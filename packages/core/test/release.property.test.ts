@@ -58,7 +58,7 @@ const grantArb: fc.Arbitrary<Grant> = fc.record(
     ),
     areas: fc.subarray(CODES, { minLength: 1 }),
     finestLevel: fc.constantFrom<AreaLevel>("land", "gemeente", "wijk", "buurt", "pc4", "pc6"),
-    purpose: fc.constant("test"),
+    purpose: fc.constantFrom("open-data", "policy", "research"),
   },
   { requiredKeys: ["id", "role", "what", "purpose"] },
 );
@@ -115,6 +115,18 @@ describe("decideAccess (properties)", () => {
       RUNS,
     );
     expect(allowed).toBeGreaterThan(0); // the generators do produce allowing policies
+  });
+
+  it("never allows through a grant made for another purpose", () => {
+    fc.assert(
+      fc.property(policyArb, actorArb, subjectArb, (policy, actor, subject) => {
+        const samePurpose = { ...policy, grants: policy.grants.filter((g) => g.purpose === actor.purpose) };
+        expect(decideAccess(policy, actor, subject).allowed).toBe(
+          decideAccess(samePurpose, actor, subject).allowed,
+        );
+      }),
+      RUNS,
+    );
   });
 
   it("the open-data policy shows the public open sources only", () => {
