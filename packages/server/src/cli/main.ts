@@ -130,18 +130,39 @@ export function buildProgram(io: Io): Command {
       )
       .option("--port <port>", "port (env WIJKRADAR_PORT, default 8080)")
       .option("--host <host>", "address to listen on (env WIJKRADAR_HOST, default 127.0.0.1)")
-      .option("--no-demo", "do not load the demo data into an empty database"),
-  ).action(async (opts: { port?: string; host?: string; db?: string; config?: string; demo: boolean }) => {
-    const cfg = config(io, {
-      port: opts.port,
-      host: opts.host,
-      db: opts.db,
-      config: opts.config,
-      demo: opts.demo === false ? false : undefined,
-    });
-    const running = await startServer(cfg, { log: io.err });
-    await running.closed;
-  });
+      .option("--no-demo", "do not load the demo data into an empty database")
+      .addOption(
+        new Option("--log-level <level>", "log level (env WIJKRADAR_LOG_LEVEL, default warn)").choices([
+          "fatal",
+          "error",
+          "warn",
+          "info",
+          "debug",
+          "trace",
+          "silent",
+        ]),
+      ),
+  ).action(
+    async (opts: {
+      port?: string;
+      host?: string;
+      db?: string;
+      config?: string;
+      demo: boolean;
+      logLevel?: string;
+    }) => {
+      const cfg = config(io, {
+        port: opts.port,
+        host: opts.host,
+        db: opts.db,
+        config: opts.config,
+        demo: opts.demo === false ? false : undefined,
+        logLevel: opts.logLevel,
+      });
+      const running = await startServer(cfg, { log: io.err });
+      await running.closed;
+    },
+  );
 
   dbFlags(
     program

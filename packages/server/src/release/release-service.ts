@@ -15,6 +15,7 @@ import type { AuditLog } from "../store/audit-repository.js";
 import type { IndicatorRow } from "../store/catalogue-repository.js";
 import type { CubeValue, Reference } from "../store/value-repository.js";
 import { levelOfCode } from "@wijkradar/core";
+import { createHash } from "node:crypto";
 import { gzipSync } from "node:zlib";
 
 /** A released and serialised response, kept while the data and the policy do not change. */
@@ -104,7 +105,8 @@ export class Releaser {
         return {
           json,
           gzip: gzipSync(json, { level: 6 }),
-          etag: `"${this.dataVersion}-${key.length}-${json.length}"`,
+          // A content hash: a restarted server or another process's import never yields a false 304.
+          etag: `"${createHash("sha256").update(json).digest("base64url").slice(0, 22)}"`,
           summary: { released, suppressed, denied, deniedReason },
         };
       })();

@@ -5,6 +5,14 @@
 import type { AreaLevel } from "@wijkradar/core";
 import type { Database, SqlParam } from "./database.js";
 
+/**
+ * SQL condition "lies under this parent": its direct children, and for a gemeente also its buurten
+ * (whose parent is a wijk). The parent itself is not under itself. Binds the parent code 3 times.
+ */
+export function underParentSql(areaAlias: string): string {
+  return `(${areaAlias}.parent_code = ? OR (${areaAlias}.gemeente_code = ? AND ${areaAlias}.code <> ?))`;
+}
+
 export interface AreaRow {
   readonly code: string;
   readonly division: number;
@@ -57,8 +65,8 @@ export async function findAreas(db: Database, query: AreaQuery): Promise<AreaRow
     params.push(query.level);
   }
   if (query.parent) {
-    where.push("parent_code = ?");
-    params.push(query.parent);
+    where.push(underParentSql("a"));
+    params.push(query.parent, query.parent, query.parent);
   }
   if (query.division !== undefined) {
     where.push("division = ?");
@@ -74,7 +82,7 @@ export async function findAreas(db: Database, query: AreaQuery): Promise<AreaRow
   }
   const sql = `
     SELECT * FROM (
-      SELECT *, row_number() OVER (PARTITION BY code ORDER BY division DESC) AS rn FROM areas
+      SELECT *, row_number() OVER (PARTITION BY code ORDER BY division DESC) AS rn FROM areas a
       ${where.length ? `WHERE ${where.join(" AND ")}` : ""}
     ) WHERE rn = 1 ORDER BY ${order} LIMIT ?`;
   const orderParams: SqlParam[] = query.q ? [query.q, query.q, `${query.q}%`] : [];
@@ -132,7 +140,7 @@ export async function getGeometries(
 ): Promise<GeometryRow[]> {
   // A buurt's parent is its wijk; asking for the buurten of a gemeente is common, so match on the
   // gemeente code too.
-  const parentFilter = parent ? "AND (g.parent_code = ? OR a.gemeente_code = ?)" : "";
+  const parentFilter = parent ? `AND ${underParentSql("a")}` : "";
   const rows = await db.read((ex) =>
     ex.all<{
       code: string;
@@ -147,7 +155,7 @@ export async function getGeometries(
       `SELECT g.code, a.name, g.parent_code, g.simplified, g.min_x, g.min_y, g.max_x, g.max_y
        FROM area_geometries g JOIN areas a ON a.code = g.code AND a.division = g.division
        WHERE g.level = ? AND g.division = ? ${parentFilter} ORDER BY g.code`,
-      parent ? [level, division, parent, parent] : [level, division],
+      parent ? [level, division, parent, parent, parent] : [level, division],
     ),
   );
   return rows.map((r) => ({
@@ -182,17 +190,16 @@ export async function matchDivisions(
   geometryDivision: number,
   parent?: string,
 ): Promise<DivisionMatch> {
-  const scope = parent ? "AND (parent_code = ? OR gemeente_code = ?)" : "";
-  const p = parent ? [parent, parent] : [];
+  const p = parent ? [parent, parent, parent] : [];
   const [data, geo] = await db.read(async (ex) => [
     await ex.all<{ code: string; name: string | null; has: boolean }>(
       `SELECT a.code, a.name, EXISTS (SELECT 1 FROM area_geometries g WHERE g.code = a.code AND g.division = ?) AS has
-       FROM areas a WHERE a.division = ? AND a.level = ? ${scope} ORDER BY a.code`,
+       FROM areas a WHERE a.division = ? AND a.level = ? ${parent ? `AND ${underParentSql("a")}` : ""} ORDER BY a.code`,
       [geometryDivision, dataDivision, level, ...p],
     ),
     await ex.all<{ code: string; name: string | null }>(
       `SELECT g.code, a.name FROM area_geometries g JOIN areas a ON a.code = g.code AND a.division = g.division
-       WHERE g.division = ? AND g.level = ? ${scope.replaceAll("parent_code", "g.parent_code").replace("gemeente_code", "a.gemeente_code")}
+       WHERE g.division = ? AND g.level = ? ${parent ? `AND ${underParentSql("a")}` : ""}
          AND NOT EXISTS (SELECT 1 FROM areas d WHERE d.code = g.code AND d.division = ?)
        ORDER BY g.code`,
       [geometryDivision, level, ...p, dataDivision],

@@ -4,6 +4,7 @@
  * value for the same indicator, period and division; derived ones (aggregated by wijkradar) say so.
  */
 import type { AreaLevel } from "@wijkradar/core";
+import { underParentSql } from "./area-repository.js";
 import type { Database, SqlParam } from "./database.js";
 
 export interface Reference {
@@ -134,8 +135,8 @@ export async function valuesForIndicator(db: Database, q: ValuesQuery): Promise<
   const params: SqlParam[] = [q.indicatorId, q.period, q.division, q.level];
   let parentFilter = "";
   if (q.parent) {
-    parentFilter = "AND (a.parent_code = ? OR a.gemeente_code = ?)";
-    params.push(q.parent, q.parent);
+    parentFilter = `AND ${underParentSql("a")}`;
+    params.push(q.parent, q.parent, q.parent);
   }
   const rows = await db.read((ex) =>
     ex.all<RawCube & Record<string, unknown>>(
