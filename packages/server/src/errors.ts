@@ -43,5 +43,6 @@ export const EXIT = {
   noInput: 66,
   software: 70,
   tempFail: 75,
+  noPerm: 77,
   config: 78,
 } as const;

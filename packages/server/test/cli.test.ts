@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { main } from "../src/cli/main.js";
 import { EXIT } from "../src/errors.js";
+import { Database } from "../src/store/database.js";
 import { demoFile, tempDir, tempFile } from "./fixtures.js";
 
 const BIN = join(import.meta.dirname, "..", "bin", "wijkradar.js");
@@ -130,6 +131,13 @@ describe("wijkradar CLI", () => {
         child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
         child.on("close", (code) => resolve({ code, stderr }));
       });
+    const execOut = (args: string[]) =>
+      new Promise<{ code: number | null; stdout: string }>((resolve) => {
+        const child = spawn(process.execPath, [BIN, ...args], { stdio: ["ignore", "pipe", "ignore"] });
+        let stdout = "";
+        child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
+        child.on("close", (code) => resolve({ code, stdout }));
+      });
     expect((await exec(["import", csv, "--mapping", mapping, "--db", db])).code).toBe(0);
 
     const port = await freePort();
@@ -151,7 +159,7 @@ describe("wijkradar CLI", () => {
     // While the server holds the database, the CLI imports through it instead of opening a second writer.
     const again = await exec(["import", csv, "--mapping", mapping, "--db", db]);
     expect(again.code).toBe(0);
-    expect(again.stderr).toContain("is held by the wijkradar server");
+    expect(again.stderr).toContain("holds the database; asking it");
     const changed = tempFile("data.csv", CSV.replace("218096", "219000"), tempDir());
     const bad = tempFile("data.csv", "regio;naam;inwoners\nGM0034;Almere;veel\n", tempDir());
     const refused = await exec(["import", bad, "--mapping", mapping, "--db", db]);
@@ -164,6 +172,17 @@ describe("wijkradar CLI", () => {
       values: { code: string; value: number }[];
     };
     expect(values.values.find((v) => v.code === "GM0034")?.value).toBe(219000);
+
+    // Reads and exports also go through the server, which audits them.
+    const listed = await execOut(["areas", "-q", "amster", "--db", db]);
+    expect(listed.code).toBe(0);
+    expect(listed.stdout).toMatch(/GM0363\s+gemeente\s+2024\s+Amsterdam/);
+    const exported = await execOut(["export", "inwoners_test", "--db", db]);
+    expect(exported.code).toBe(0);
+    expect(exported.stdout.split("\n")[0]).toBe(
+      "# Bron: Test (CC BY 4.0); Inwoners, aantal; periode 2024; indeling 2024",
+    );
+    expect(exported.stdout).toContain("GM0034,Almere,gemeente,2024,219000,released");
 
     server.kill("SIGTERM");
     expect(await exited).toBe(0);
@@ -188,6 +207,41 @@ describe("wijkradar CLI", () => {
     } finally {
       blocker.close();
     }
+  });
+
+  it("exits 77 naming the rule when the policy allows none of an export, and audits the export", async () => {
+    const dir = tempDir();
+    const db = join(dir, "w.duckdb");
+    const closed = tempFile("m.yaml", MAPPING.replace("open: true", "open: false"), dir);
+    expect(
+      (await run(["import", tempFile("data.csv", CSV, dir), "--mapping", closed, "--db", db])).code,
+    ).toBe(EXIT.ok);
+    const r = await run(["export", "inwoners_test", "--db", db]);
+    expect(r.code).toBe(EXIT.noPerm);
+    expect(r.err).toContain("no grant for role(s) public covers indicator inwoners_test");
+    expect(r.out).toBe("");
+    const audit = await Database.open({ path: db, readOnly: true });
+    const rows = await audit.read((ex) =>
+      ex.all<{ action: string; denied: number; actor: string }>(
+        "SELECT action, denied, actor FROM audit_log",
+      ),
+    );
+    audit.close();
+    expect(rows).toEqual([{ action: "export", denied: 2, actor: expect.stringMatching(/^cli:/) as string }]);
+  });
+
+  it("checks a dry run against the database when there is one (unknown codes)", async () => {
+    const dir = tempDir();
+    const db = join(dir, "w.duckdb");
+    const mapping = tempFile("m.yaml", MAPPING, dir);
+    expect(
+      (await run(["import", tempFile("data.csv", CSV, dir), "--mapping", mapping, "--db", db])).code,
+    ).toBe(EXIT.ok);
+    const strict = tempFile("strict.yaml", MAPPING.replace("register: true", "register: false"), dir);
+    const unknown = tempFile("more.csv", "regio;naam;inwoners\nGM0599;Rotterdam;655468\n", dir);
+    const r = await run(["import", unknown, "--mapping", strict, "--dry-run", "--db", db]);
+    expect(r.code).toBe(EXIT.dataErr);
+    expect(r.err).toContain("more.csv:2: unknown area code GM0599 (division 2024)");
   });
 
   it("reads the demo mapping files as documented examples", async () => {

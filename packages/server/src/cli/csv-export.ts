@@ -1,10 +1,8 @@
 /**
- * CSV export of released values: one row per area, the attribution as the first line (CC BY requires
- * it with every copy), RFC 4180 quoting.
+ * CSV export of released values (the body of GET /api/indicators/{id}/values): one row per area, the
+ * attribution as the first line (CC BY requires it with every copy), RFC 4180 quoting.
  */
-import type { ReleaseResult } from "../release/release-service.js";
-import type { ResolvedSlice } from "../services/cube-service.js";
-import type { IndicatorRow } from "../store/catalogue-repository.js";
+import type { ValuesResponse } from "../services/cube-service.js";
 
 const cell = (v: unknown): string => {
   if (v === null || v === undefined) return "";
@@ -12,9 +10,10 @@ const cell = (v: unknown): string => {
   return /[",\n\r]/.test(s) ? `"${s.replaceAll('"', '""')}"` : s;
 };
 
-export function toCsv(ind: IndicatorRow, slice: ResolvedSlice, r: ReleaseResult): string {
+export function toCsv(body: ValuesResponse): string {
+  const ind = body.indicator;
   const lines = [
-    `# ${ind.source.attribution} (${ind.source.licence}); ${ind.name.nl}, ${ind.unit}; periode ${slice.period}; indeling ${slice.division}`,
+    `# ${body.source.attribution} (${body.source.licence}); ${ind.name.nl}, ${ind.unit}; periode ${body.period}; indeling ${body.division}`,
     [
       "code",
       "naam",
@@ -30,21 +29,25 @@ export function toCsv(ind: IndicatorRow, slice: ResolvedSlice, r: ReleaseResult)
       "nederland_waarde",
     ].join(","),
   ];
-  for (const v of r.values) {
+  const national = (body.references.national as { value?: number } | null)?.value;
+  for (const v of body.values) {
+    const parentValue = v.parent
+      ? (body.references.parents[v.parent] as { value?: number } | undefined)?.value
+      : undefined;
     lines.push(
       [
         v.code,
         v.name,
-        v.level,
-        v.period,
+        body.level,
+        body.period,
         v.value,
         v.status,
         v.numerator,
         v.denominator,
-        v.derived,
-        v.parent?.code,
-        v.parent?.value,
-        v.national?.value,
+        v.derived ?? false,
+        v.parent,
+        parentValue,
+        national,
       ]
         .map(cell)
         .join(","),

@@ -1,25 +1,17 @@
 /**
  * The `wijkradar` command line: serve, import, areas, indicators, export. Exit codes: 0 ok, 64 usage,
- * 65 bad input data, 66 missing input, 70 internal error, 75 database busy, 78 bad configuration.
+ * 65 bad input data, 66 missing input, 70 internal error, 75 database busy, 77 not allowed, 78 bad configuration.
  */
-import { readFileSync, writeFileSync } from "node:fs";
-import { basename } from "node:path";
-import { userInfo } from "node:os";
+import { writeFileSync } from "node:fs";
 import { AREA_LEVELS, type AreaLevel } from "@wijkradar/core";
 import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
 import { loadConfig, type Config } from "../config.js";
-import { ConfigError, EXIT, InputError, NotFoundError, StoreError } from "../errors.js";
-import { importFile, type ImportReport } from "../ingest/import-service.js";
+import { AccessDeniedError, ConfigError, EXIT, InputError, NotFoundError, StoreError } from "../errors.js";
+import type { ImportReport } from "../ingest/import-service.js";
 import { startServer } from "../main.js";
-import { Releaser } from "../release/release-service.js";
-import { CubeService } from "../services/cube-service.js";
-import { findAreas } from "../store/area-repository.js";
-import { AuditLog } from "../store/audit-repository.js";
-import { Database } from "../store/database.js";
-import { OPEN_DATA_POLICY } from "@wijkradar/core";
-import { progressReporter } from "./progress.js";
-import { readServerFile, type ServerInfo } from "../server-file.js";
+import { openBackend, type Backend } from "./backend.js";
 import { toCsv } from "./csv-export.js";
+import { progressReporter } from "./progress.js";
 
 interface Io {
   out: (s: string) => void;
@@ -68,49 +60,20 @@ function printReport(io: Io, r: ImportReport): void {
   io.out(`  ${Math.round(r.durationMs)} ms, sha256 ${r.fileSha256.slice(0, 16)}…`);
 }
 
-const CLI_ACTOR = () => ({ id: `cli:${safeUser()}`, roles: ["public"], purpose: "open-data" });
-function safeUser(): string {
+/** Runs a command against the right backend and always closes it. */
+async function withBackend<T>(
+  io: Io,
+  cfg: Config,
+  mode: "read" | "write",
+  fn: (b: Backend) => Promise<T>,
+): Promise<T> {
+  const backend = await openBackend(cfg, mode);
+  if (backend.via) io.err(`wijkradar: ${backend.via}`);
   try {
-    return userInfo().username;
-  } catch {
-    return "unknown";
+    return await fn(backend);
+  } finally {
+    await backend.close();
   }
-}
-
-/** Sends an import to the running server (which holds the only write connection). */
-async function importThroughServer(
-  server: ServerInfo,
-  file: string,
-  mappingFile: string,
-): Promise<ImportReport> {
-  const read = (path: string, what: string): Buffer => {
-    try {
-      return readFileSync(path);
-    } catch (e) {
-      throw new InputError(
-        `${path}: cannot read the ${what}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
-      );
-    }
-  };
-  const form = new FormData();
-  form.append("file", new Blob([read(file, "file")]), basename(file));
-  form.append("mapping", new Blob([read(mappingFile, "mapping file")]), basename(mappingFile));
-  let res: Response;
-  try {
-    res = await fetch(`${server.url}/api/imports`, {
-      method: "POST",
-      body: form,
-      headers: { authorization: `Bearer ${server.token}` },
-    });
-  } catch (e) {
-    throw new StoreError(`the wijkradar server at ${server.url} does not answer: ${(e as Error).message}`);
-  }
-  const body = (await res.json()) as ImportReport & { detail?: string; errors?: string[] };
-  if (res.status === 422 || res.status === 400)
-    throw new InputError(body.detail ?? "the import was refused", body.errors ?? []);
-  if (!res.ok)
-    throw new StoreError(`the wijkradar server refused the import: ${res.status} ${body.detail ?? ""}`);
-  return body;
 }
 
 /** Builds the program; `main` runs it. Exposed for tests. */
@@ -177,41 +140,12 @@ export function buildProgram(io: Io): Command {
     async (file: string, opts: { mapping: string; dryRun?: boolean; db?: string; config?: string }) => {
       const progress = progressReporter("import");
       try {
-        if (opts.dryRun) {
-          printReport(
-            io,
-            await importFile(undefined, {
-              file,
-              mappingFile: opts.mapping,
-              dryRun: true,
-              onProgress: (p, f) => progress.step(0, 1, file, p, f),
-            }),
-          );
-          return;
-        }
         const cfg = config(io, { db: opts.db, config: opts.config });
-        const server = readServerFile(cfg.db);
-        if (server) {
-          io.err(
-            `wijkradar: the database is held by the wijkradar server (PID ${server.pid}) at ${server.url}; importing through it`,
-          );
-          printReport(io, await importThroughServer(server, file, opts.mapping));
-          return;
-        }
-        const db = await Database.open({ path: cfg.db });
-        try {
-          printReport(
-            io,
-            await importFile(db, {
-              file,
-              mappingFile: opts.mapping,
-              onProgress: (p, f) => progress.step(0, 1, file, p, f),
-            }),
-          );
-          await db.checkpoint();
-        } finally {
-          db.close();
-        }
+        const report = await withBackend(io, cfg, opts.dryRun ? "read" : "write", (b) =>
+          b.import(file, opts.mapping, opts.dryRun ?? false, (p, f) => progress.step(0, 1, file, p, f)),
+        );
+        progress.stop();
+        printReport(io, report);
       } finally {
         progress.stop();
       }
@@ -240,24 +174,19 @@ export function buildProgram(io: Io): Command {
       config?: string;
     }) => {
       const cfg = config(io, { db: opts.db, config: opts.config });
-      const db = await Database.open({ path: cfg.db, readOnly: true });
-      try {
-        const areas = await findAreas(db, {
+      const areas = await withBackend(io, cfg, "read", (b) =>
+        b.areas({
           level: opts.level,
           parent: opts.parent?.toUpperCase(),
           q: opts.query,
           division: opts.division,
           limit: opts.limit,
-        });
-        if (opts.json) io.out(JSON.stringify(areas, null, 2));
-        else
-          for (const a of areas)
-            io.out(
-              `${a.code.padEnd(11)} ${a.level.padEnd(8)} ${String(a.division)}  ${a.name ?? "(no name)"}`,
-            );
-      } finally {
-        db.close();
-      }
+        }),
+      );
+      if (opts.json) io.out(JSON.stringify(areas, null, 2));
+      else
+        for (const a of areas)
+          io.out(`${a.code.padEnd(11)} ${a.level.padEnd(8)} ${String(a.division)}  ${a.name ?? "(no name)"}`);
     },
   );
 
@@ -265,19 +194,13 @@ export function buildProgram(io: Io): Command {
     program.command("indicators").description("list the indicator catalogue").option("--json", "JSON output"),
   ).action(async (opts: { json?: boolean; db?: string; config?: string }) => {
     const cfg = config(io, { db: opts.db, config: opts.config });
-    const db = await Database.open({ path: cfg.db, readOnly: true });
-    try {
-      const cube = new CubeService(db, new Releaser(OPEN_DATA_POLICY, new AuditLog(db)));
-      const list = [...(await cube.indicators()).values()];
-      if (opts.json) io.out(JSON.stringify(list, null, 2));
-      else
-        for (const i of list)
-          io.out(
-            `${i.id.padEnd(36)} ${i.domain.padEnd(20)} ${i.kind.padEnd(14)} ${i.periods.join(",")}  ${i.name.nl}`,
-          );
-    } finally {
-      db.close();
-    }
+    const list = await withBackend(io, cfg, "read", (b) => b.indicators());
+    if (opts.json) io.out(JSON.stringify(list, null, 2));
+    else
+      for (const i of list)
+        io.out(
+          `${i.id.padEnd(36)} ${i.domain.padEnd(20)} ${i.kind.padEnd(14)} ${i.periods.join(",")}  ${i.name.nl}`,
+        );
   });
 
   dbFlags(
@@ -304,27 +227,22 @@ export function buildProgram(io: Io): Command {
       },
     ) => {
       const cfg = config(io, { db: opts.db, config: opts.config });
-      const db = await Database.open({ path: cfg.db, readOnly: true });
-      try {
-        const audit = new AuditLog(db);
-        const cube = new CubeService(db, new Releaser(OPEN_DATA_POLICY, audit));
-        const { indicator, slice, result } = await cube.releasedValues(
-          { actor: CLI_ACTOR(), origin: "cli" },
-          {
-            indicatorId: id,
-            level: opts.level,
-            period: opts.period,
-            parent: opts.parent?.toUpperCase(),
-            division: opts.division,
-          },
-          "export",
-        );
-        const csv = toCsv(indicator, slice, result);
-        if (opts.output) writeFileSync(opts.output, csv);
-        else io.out(csv.trimEnd());
-      } finally {
-        db.close();
-      }
+      // Read-write: the export is audited like any other release.
+      const body = await withBackend(io, cfg, "write", (b) =>
+        b.values({
+          indicatorId: id,
+          level: opts.level,
+          period: opts.period,
+          parent: opts.parent?.toUpperCase(),
+          division: opts.division,
+        }),
+      );
+      if (body.denied > 0 && body.released + body.suppressed === 0)
+        throw new AccessDeniedError(body.deniedReason ?? "the access policy does not allow this export");
+      if (body.denied > 0) io.err(`wijkradar: ${body.denied} value(s) withheld: ${body.deniedReason}`);
+      const csv = toCsv(body);
+      if (opts.output) writeFileSync(opts.output, csv);
+      else io.out(csv.trimEnd());
     },
   );
 
@@ -350,6 +268,10 @@ export async function main(
       io.err(`wijkradar: ${e.message}`);
       for (const d of e.details) io.err(`  ${d}`);
       return /cannot read/.test(e.message) ? EXIT.noInput : EXIT.dataErr;
+    }
+    if (e instanceof AccessDeniedError) {
+      io.err(`wijkradar: ${e.message}`);
+      return EXIT.noPerm;
     }
     if (e instanceof NotFoundError) {
       io.err(`wijkradar: ${e.message}`);

@@ -1,7 +1,7 @@
 /**
  * THE release function. Every number that leaves the server — JSON, CSV, GeoJSON — passes here:
  * access policy (default deny) → disclosure control → one audit record for the request.
- * Routes and the CLI export call `releaseValues`; none builds its own way around it.
+ * Routes and the CLI export call `releaseView`; none builds its own way around it.
  */
 import {
   decideAccess,
@@ -117,24 +117,6 @@ export class Releaser {
     const done = await view;
     this.record(ctx, action, object, done.summary);
     return done;
-  }
-
-  /**
-   * Releases cube values (and their references) for one request and audits it.
-   *
-   * @param action what the request does, e.g. "indicator-values", "area-profile", "export"
-   * @param object what it is about, e.g. "indicator:eenzaam_65plus level:buurt period:2020"
-   */
-  releaseValues(
-    ctx: RequestContext,
-    action: string,
-    object: string,
-    values: readonly CubeValue[],
-    indicators: ReadonlyMap<string, IndicatorRow>,
-  ): ReleaseResult {
-    const result = this.apply(ctx.actor, values, indicators);
-    this.record(ctx, action, object, result);
-    return result;
   }
 
   private record(

@@ -107,14 +107,21 @@ export class CubeService {
     return { period: best.period, level: best.level, division: best.division };
   }
 
-  /** Values of one indicator at a level, released for this request, as a cached serialised view. */
-  async valuesView(ctx: RequestContext, req: ValuesRequest): Promise<ReleasedView> {
+  /**
+   * Values of one indicator at a level, released for this request, as a cached serialised view.
+   * `action` names the request in the audit trail ("indicator-values" for the API, "export" for CSV).
+   */
+  async valuesView(
+    ctx: RequestContext,
+    req: ValuesRequest,
+    action = "indicator-values",
+  ): Promise<ReleasedView> {
     const ind = await this.indicator(req.indicatorId);
     const slice = await this.resolveSlice(ind, req);
     const object = `indicator:${ind.id} period:${slice.period} level:${slice.level} division:${slice.division}${req.parent ? ` parent:${req.parent}` : ""}`;
     return this.releaser.releaseView(
       ctx,
-      "indicator-values",
+      action,
       object,
       async () => ({
         values: await valuesForIndicator(this.db, { indicatorId: ind.id, ...slice, parent: req.parent }),
@@ -122,23 +129,6 @@ export class CubeService {
       }),
       (r) => shapeValues(ind, slice, req.parent ?? null, r),
     );
-  }
-
-  /** Released values of one indicator (for exports), not cached. */
-  async releasedValues(
-    ctx: RequestContext,
-    req: ValuesRequest,
-    action: string,
-  ): Promise<{ indicator: IndicatorRow; slice: ResolvedSlice; result: ReleaseResult }> {
-    const ind = await this.indicator(req.indicatorId);
-    const slice = await this.resolveSlice(ind, req);
-    const values = await valuesForIndicator(this.db, { indicatorId: ind.id, ...slice, parent: req.parent });
-    const object = `indicator:${ind.id} period:${slice.period} level:${slice.level} division:${slice.division}${req.parent ? ` parent:${req.parent}` : ""}`;
-    return {
-      indicator: ind,
-      slice,
-      result: this.releaser.releaseValues(ctx, action, object, values, await this.indicators()),
-    };
   }
 
   /** Every indicator of one area with value, references and series over all periods. */
@@ -172,7 +162,12 @@ const compact = <T extends Record<string, unknown>>(o: T): Partial<T> =>
     Object.entries(o).filter(([, v]) => v !== null && v !== undefined && v !== false),
   ) as Partial<T>;
 
-function shapeValues(ind: IndicatorRow, slice: ResolvedSlice, parent: string | null, r: ReleaseResult) {
+export function shapeValues(
+  ind: IndicatorRow,
+  slice: ResolvedSlice,
+  parent: string | null,
+  r: ReleaseResult,
+) {
   // References are shared by many rows: sent once, keyed by code, to keep 13,808 buurten small.
   const parents: Record<string, unknown> = {};
   let national: unknown = null;
@@ -268,3 +263,6 @@ function shapeProfile(
     domains,
   };
 }
+
+/** The JSON body of GET /api/indicators/{id}/values (and the input of the CSV export). */
+export type ValuesResponse = ReturnType<typeof shapeValues>;

@@ -1,0 +1,179 @@
+/**
+ * Where a CLI command gets its data: the database file directly, or — when a wijkradar server holds
+ * the file (DuckDB allows one writer) — that server's HTTP API. Both paths release figures through
+ * the same release function and audit them; commands do not care which one they use.
+ */
+import { existsSync, readFileSync } from "node:fs";
+import { basename } from "node:path";
+import { userInfo } from "node:os";
+import { OPEN_DATA_POLICY } from "@wijkradar/core";
+import type { Config } from "../config.js";
+import { AccessDeniedError, InputError, NotFoundError, StoreError } from "../errors.js";
+import { importFile, type ImportPhase, type ImportReport } from "../ingest/import-service.js";
+import { Releaser } from "../release/release-service.js";
+import { readServerFile, type ServerInfo } from "../server-file.js";
+import {
+  CubeService,
+  describeIndicator,
+  type ValuesRequest,
+  type ValuesResponse,
+} from "../services/cube-service.js";
+import { findAreas, type AreaQuery, type AreaRow } from "../store/area-repository.js";
+import { AuditLog } from "../store/audit-repository.js";
+import { Database } from "../store/database.js";
+
+export type IndicatorInfo = ReturnType<typeof describeIndicator>;
+
+export interface Backend {
+  /** Says where the data comes from, for a line on stderr (undefined: the database file). */
+  readonly via: string | undefined;
+  areas(query: AreaQuery): Promise<AreaRow[]>;
+  indicators(): Promise<IndicatorInfo[]>;
+  values(req: ValuesRequest): Promise<ValuesResponse>;
+  import(
+    file: string,
+    mappingFile: string,
+    dryRun: boolean,
+    onProgress?: (phase: ImportPhase, fraction: number) => void,
+  ): Promise<ImportReport>;
+  close(): Promise<void>;
+}
+
+function cliUser(): string {
+  try {
+    return userInfo().username;
+  } catch {
+    return "unknown";
+  }
+}
+
+/** The CLI acts for the local user with the visitor's rights until accounts exist. */
+const cliContext = () => ({
+  actor: { id: `cli:${cliUser()}`, roles: ["public"], purpose: "open-data" },
+  origin: "cli",
+});
+
+class LocalBackend implements Backend {
+  readonly via = undefined;
+  private readonly parts: { db: Database; audit: AuditLog; cube: CubeService } | undefined;
+  constructor(private readonly db: Database | undefined) {
+    if (db) {
+      const audit = new AuditLog(db);
+      this.parts = { db, audit, cube: new CubeService(db, new Releaser(OPEN_DATA_POLICY, audit)) };
+    }
+  }
+  private need() {
+    if (!this.parts)
+      throw new StoreError("the database does not exist yet: run `wijkradar serve` or an import first");
+    return this.parts;
+  }
+  areas(query: AreaQuery) {
+    return findAreas(this.need().db, query);
+  }
+  async indicators() {
+    return [...(await this.need().cube.indicators()).values()].map(describeIndicator);
+  }
+  async values(req: ValuesRequest) {
+    const view = await this.need().cube.valuesView(cliContext(), req, "export");
+    return JSON.parse(view.json) as ValuesResponse;
+  }
+  async import(
+    file: string,
+    mappingFile: string,
+    dryRun: boolean,
+    onProgress?: (p: ImportPhase, f: number) => void,
+  ) {
+    const report = await importFile(this.db, { file, mappingFile, dryRun, onProgress });
+    if (report.status === "imported") await this.db?.checkpoint();
+    return report;
+  }
+  async close() {
+    if (!this.parts) return;
+    if (!this.parts.db.readOnly) await this.parts.audit.flush();
+    this.parts.db.close();
+  }
+}
+
+interface ProblemBody {
+  detail?: string;
+  errors?: string[];
+}
+
+class ServerBackend implements Backend {
+  readonly via: string;
+  constructor(private readonly server: ServerInfo) {
+    this.via = `the wijkradar server (PID ${server.pid}) at ${server.url} holds the database; asking it`;
+  }
+  private async call<T>(path: string, init?: RequestInit): Promise<T> {
+    let res: Response;
+    try {
+      res = await fetch(`${this.server.url}${path}`, init);
+    } catch (e) {
+      throw new StoreError(
+        `the wijkradar server at ${this.server.url} does not answer: ${(e as Error).message}`,
+      );
+    }
+    const body = (await res.json()) as T & ProblemBody;
+    if (res.ok) return body;
+    const detail = body.detail ?? `${res.status} ${res.statusText}`;
+    if (res.status === 404) throw new NotFoundError(detail);
+    if (res.status === 403) throw new AccessDeniedError(detail);
+    if (res.status === 400 || res.status === 422) throw new InputError(detail, body.errors ?? []);
+    throw new StoreError(`the wijkradar server answered ${res.status}: ${detail}`);
+  }
+  private static query(params: Record<string, string | number | undefined>): string {
+    const q = new URLSearchParams();
+    for (const [k, v] of Object.entries(params)) if (v !== undefined) q.set(k, String(v));
+    const s = q.toString();
+    return s ? `?${s}` : "";
+  }
+  async areas(query: AreaQuery) {
+    const body = await this.call<{ areas: AreaRow[] }>(
+      `/api/areas${ServerBackend.query({ level: query.level, parent: query.parent, q: query.q, division: query.division, limit: query.limit })}`,
+    );
+    return body.areas;
+  }
+  async indicators() {
+    return (await this.call<{ indicators: IndicatorInfo[] }>("/api/indicators")).indicators;
+  }
+  values(req: ValuesRequest) {
+    const { indicatorId, ...rest } = req;
+    return this.call<ValuesResponse>(
+      `/api/indicators/${encodeURIComponent(indicatorId)}/values${ServerBackend.query({ ...rest })}`,
+    );
+  }
+  import(file: string, mappingFile: string, dryRun: boolean) {
+    const read = (path: string, what: string): Buffer => {
+      try {
+        return readFileSync(path);
+      } catch (e) {
+        throw new InputError(
+          `${path}: cannot read the ${what}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
+        );
+      }
+    };
+    const form = new FormData();
+    form.append("file", new Blob([read(file, "file")]), basename(file));
+    form.append("mapping", new Blob([read(mappingFile, "mapping file")]), basename(mappingFile));
+    return this.call<ImportReport>(`/api/imports${dryRun ? "?dryRun=true" : ""}`, {
+      method: "POST",
+      body: form,
+      headers: { authorization: `Bearer ${this.server.token}` },
+    });
+  }
+  close() {
+    return Promise.resolve();
+  }
+}
+
+/**
+ * Opens the backend for a command: the running server if one holds the database, else the file —
+ * read-only for reads, read-write for what writes (imports, and audited exports).
+ * A read on a database that does not exist yet gets a backend without one (dry runs still work).
+ */
+export async function openBackend(config: Config, mode: "read" | "write"): Promise<Backend> {
+  const server = readServerFile(config.db);
+  if (server) return new ServerBackend(server);
+  if (mode === "read" && !existsSync(config.db)) return new LocalBackend(undefined);
+  return new LocalBackend(await Database.open({ path: config.db, readOnly: mode === "read" }));
+}
