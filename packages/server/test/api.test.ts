@@ -127,6 +127,27 @@ describe("API on the demo database", () => {
       expect(body.references.national!.value).toEqual(expect.any(Number));
     });
 
+    it("says where a borrowed name comes from (2020 wijk codes named from the 2024 division)", async () => {
+      const body = await json<ValuesBody & { values: { code: string; nameDivision?: number }[] }>(
+        "/api/indicators/eenzaam_65plus/values?level=wijk&parent=GM0034&period=2020",
+      );
+      const wijk = body.values.find((v) => v.code === "WK003402")!;
+      expect(wijk.nameDivision).toBe(2024);
+      const gemeente = await json<ValuesBody & { values: { code: string; nameDivision?: number }[] }>(
+        "/api/indicators/misdrijven/values?level=gemeente&period=2024",
+      );
+      expect(gemeente.values.find((v) => v.code === "GM0034")!.nameDivision).toBeUndefined();
+    });
+
+    it("lists the buurten under a gemeente but not the gemeente itself", async () => {
+      const buurten = await json<{ areas: { code: string }[] }>(
+        "/api/areas?level=buurt&parent=GM0034&division=2020",
+      );
+      expect(buurten.areas).toHaveLength(67);
+      const self = await json<{ features: unknown[] }>("/api/geo/gemeente?parent=GM0034");
+      expect(self.features).toHaveLength(0);
+    });
+
     it("gives all 13,808 buurten of the 2020 division", async () => {
       const body = await json<ValuesBody>("/api/indicators/eenzaam_18plus/values?level=buurt&period=2020");
       expect(body.values.length).toBeGreaterThan(12000);

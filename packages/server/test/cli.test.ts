@@ -86,10 +86,10 @@ describe("wijkradar CLI", () => {
     expect(exported.code).toBe(EXIT.ok);
     const lines = readFileSync(out, "utf8").trim().split("\n");
     expect(lines[0]).toBe("# Bron: Test (CC BY 4.0); Inwoners, aantal; periode 2024; indeling 2024");
-    expect(lines[1]!.startsWith("code,naam,niveau,periode,waarde,status")).toBe(true);
-    expect(lines.slice(2).map((l) => l.split(",").slice(0, 5).join(","))).toEqual([
-      "GM0034,Almere,gemeente,2024,218096",
-      "GM0363,Amsterdam,gemeente,2024,931298",
+    expect(lines[1]!.startsWith("code,naam,naam_uit_indeling,niveau,periode,waarde,status")).toBe(true);
+    expect(lines.slice(2).map((l) => l.split(",").slice(0, 6).join(","))).toEqual([
+      "GM0034,Almere,2024,gemeente,2024,218096",
+      "GM0363,Amsterdam,2024,gemeente,2024,931298",
     ]);
     // The national total is derived from both gemeenten and given as reference.
     expect(lines[2]!.endsWith(",NL01,1149394,1149394")).toBe(true);
@@ -182,7 +182,7 @@ describe("wijkradar CLI", () => {
     expect(exported.stdout.split("\n")[0]).toBe(
       "# Bron: Test (CC BY 4.0); Inwoners, aantal; periode 2024; indeling 2024",
     );
-    expect(exported.stdout).toContain("GM0034,Almere,gemeente,2024,219000,released");
+    expect(exported.stdout).toContain("GM0034,Almere,2024,gemeente,2024,219000,released");
 
     server.kill("SIGTERM");
     expect(await exited).toBe(0);

@@ -17,6 +17,7 @@ export function toCsv(body: ValuesResponse): string {
     [
       "code",
       "naam",
+      "naam_uit_indeling",
       "niveau",
       "periode",
       "waarde",
@@ -38,6 +39,7 @@ export function toCsv(body: ValuesResponse): string {
       [
         v.code,
         v.name,
+        v.nameDivision ?? (v.name ? body.division : null),
         body.level,
         body.period,
         v.value,

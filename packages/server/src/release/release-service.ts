@@ -45,6 +45,7 @@ export interface ReleasedValue {
   readonly indicatorId: string;
   readonly code: string;
   readonly name: string | null;
+  readonly nameDivision: number | null;
   readonly level: CubeValue["level"];
   readonly division: number;
   readonly period: string;
@@ -203,6 +204,7 @@ export class Releaser {
         indicatorId: v.indicatorId,
         code: v.code,
         name: v.name,
+        nameDivision: v.nameDivision,
         level: v.level,
         division: v.division,
         period: v.period,

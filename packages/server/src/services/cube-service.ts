@@ -192,6 +192,8 @@ export function shapeValues(
       compact({
         code: v.code,
         name: v.name,
+        // Set only when the name was borrowed from another division: it may not fit this area.
+        nameDivision: v.nameDivision !== v.division ? v.nameDivision : null,
         status: v.status,
         value: v.value,
         numerator: v.numerator,

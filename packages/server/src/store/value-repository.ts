@@ -19,6 +19,8 @@ export interface CubeValue {
   readonly indicatorId: string;
   readonly code: string;
   readonly name: string | null;
+  /** The division the name comes from when it was borrowed from another division (CBS renumbers). */
+  readonly nameDivision: number | null;
   readonly level: AreaLevel;
   readonly division: number;
   readonly period: string;
@@ -34,6 +36,7 @@ interface RawCube {
   indicator_id: string;
   code: string;
   name: string | null;
+  name_division: number | null;
   level: AreaLevel;
   division: number;
   period: string;
@@ -58,7 +61,7 @@ interface RawCube {
  * row; restricting it first keeps the self-joins small (a full-table self-join costs ~0.5 s).
  */
 const CUBE_SELECT = `
-  SELECT v.indicator_id, v.area_code AS code, a.name, v.level, v.division, v.period, v.value, v.numerator,
+  SELECT v.indicator_id, v.area_code AS code, a.name, a.name_division, v.level, v.division, v.period, v.value, v.numerator,
          v.denominator, v.derived, a.parent_code,
          pv.value AS p_value, pv.numerator AS p_num, pv.denominator AS p_den, pv.derived AS p_derived,
          nv.value AS n_value, nv.numerator AS n_num, nv.denominator AS n_den, nv.derived AS n_derived
@@ -74,6 +77,7 @@ function toCube(r: RawCube): CubeValue {
     indicatorId: r.indicator_id,
     code: r.code,
     name: r.name,
+    nameDivision: r.name_division,
     level: r.level,
     division: r.division,
     period: r.period,
