@@ -215,13 +215,16 @@ export async function importFile(db: Database | undefined, req: ImportRequest): 
   if (!db || req.dryRun) return { status: "validated", ...base, durationMs: performance.now() - started };
 
   progress("write", 0);
-  const areas: AreaInput[] = [...plan.areas.values()].map((a) => ({
-    code: a.code,
-    level: a.level,
-    name: a.name,
-    parentCode: a.parentCode,
-    geometry: a.geometry ? prepareGeometry(a.geometry, a.level) : null,
-  }));
+  let collapsed = 0;
+  const areas: AreaInput[] = [...plan.areas.values()].map((a) => {
+    const geometry = a.geometry ? prepareGeometry(a.geometry, a.level) : null;
+    if (a.geometry && !geometry) collapsed++;
+    return { code: a.code, level: a.level, name: a.name, parentCode: a.parentCode, geometry };
+  });
+  if (collapsed > 0)
+    plan.notes.push(
+      `${collapsed} feature(s) have no usable polygon (their rings collapse to fewer than 4 distinct points, e.g. in coarsely quantised TopoJSON): registered without geometry`,
+    );
   const result = await writeDelivery(db, {
     source: plan.source,
     fileName: plan.file,
