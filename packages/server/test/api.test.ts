@@ -12,7 +12,14 @@ interface ValuesBody {
   division: number;
   references: { national: { value: number } | null; parents: Record<string, { value: number }> };
   released: number;
-  values: { code: string; name?: string; value?: number; status: string; parent?: string }[];
+  values: {
+    code: string;
+    name?: string;
+    nameDivision?: number;
+    value?: number;
+    status: string;
+    parent?: string;
+  }[];
 }
 
 describe("API on the demo database", () => {
@@ -128,14 +135,12 @@ describe("API on the demo database", () => {
     });
 
     it("says where a borrowed name comes from (2020 wijk codes named from the 2024 division)", async () => {
-      const body = await json<ValuesBody & { values: { code: string; nameDivision?: number }[] }>(
+      const body = await json<ValuesBody>(
         "/api/indicators/eenzaam_65plus/values?level=wijk&parent=GM0034&period=2020",
       );
       const wijk = body.values.find((v) => v.code === "WK003402")!;
       expect(wijk.nameDivision).toBe(2024);
-      const gemeente = await json<ValuesBody & { values: { code: string; nameDivision?: number }[] }>(
-        "/api/indicators/misdrijven/values?level=gemeente&period=2024",
-      );
+      const gemeente = await json<ValuesBody>("/api/indicators/misdrijven/values?level=gemeente&period=2024");
       expect(gemeente.values.find((v) => v.code === "GM0034")!.nameDivision).toBeUndefined();
     });
 
