@@ -147,44 +147,47 @@ describe("wijkradar CLI", () => {
     let stderr = "";
     server.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
     const exited = new Promise<number | null>((resolve) => server.on("close", resolve));
-    const deadline = Date.now() + 20_000;
-    while (!stderr.includes("ready in") && Date.now() < deadline)
-      await new Promise((r) => setTimeout(r, 100));
-    expect(stderr).toContain(`at http://127.0.0.1:${port}`);
+    try {
+      const deadline = Date.now() + 20_000;
+      while (!stderr.includes("ready in") && Date.now() < deadline)
+        await new Promise((r) => setTimeout(r, 100));
+      expect(stderr).toContain(`at http://127.0.0.1:${port}`);
 
-    const res = await fetch(`http://127.0.0.1:${port}/api/areas/GM0363`);
-    expect(res.status).toBe(200);
-    expect(((await res.json()) as { name: string }).name).toBe("Amsterdam");
+      const res = await fetch(`http://127.0.0.1:${port}/api/areas/GM0363`);
+      expect(res.status).toBe(200);
+      expect(((await res.json()) as { name: string }).name).toBe("Amsterdam");
 
-    // While the server holds the database, the CLI imports through it instead of opening a second writer.
-    const again = await exec(["import", csv, "--mapping", mapping, "--db", db]);
-    expect(again.code).toBe(0);
-    expect(again.stderr).toContain("holds the database; asking it");
-    const changed = tempFile("data.csv", CSV.replace("218096", "219000"), tempDir());
-    const bad = tempFile("data.csv", "regio;naam;inwoners\nGM0034;Almere;veel\n", tempDir());
-    const refused = await exec(["import", bad, "--mapping", mapping, "--db", db]);
-    expect(refused.code).toBe(EXIT.dataErr);
-    expect(refused.stderr).toContain('data.csv:2: column inwoners: "veel" is not a number');
-    expect((await exec(["import", changed, "--mapping", mapping, "--db", db])).code).toBe(0);
-    const values = (await (
-      await fetch(`http://127.0.0.1:${port}/api/indicators/inwoners_test/values`)
-    ).json()) as {
-      values: { code: string; value: number }[];
-    };
-    expect(values.values.find((v) => v.code === "GM0034")?.value).toBe(219000);
+      // While the server holds the database, the CLI imports through it instead of opening a second writer.
+      const again = await exec(["import", csv, "--mapping", mapping, "--db", db]);
+      expect(again.code).toBe(0);
+      expect(again.stderr).toContain("holds the database; asking it");
+      const changed = tempFile("data.csv", CSV.replace("218096", "219000"), tempDir());
+      const bad = tempFile("data.csv", "regio;naam;inwoners\nGM0034;Almere;veel\n", tempDir());
+      const refused = await exec(["import", bad, "--mapping", mapping, "--db", db]);
+      expect(refused.code).toBe(EXIT.dataErr);
+      expect(refused.stderr).toContain('data.csv:2: column inwoners: "veel" is not a number');
+      expect((await exec(["import", changed, "--mapping", mapping, "--db", db])).code).toBe(0);
+      const values = (await (
+        await fetch(`http://127.0.0.1:${port}/api/indicators/inwoners_test/values`)
+      ).json()) as {
+        values: { code: string; value: number }[];
+      };
+      expect(values.values.find((v) => v.code === "GM0034")?.value).toBe(219000);
 
-    // Reads and exports also go through the server, which audits them.
-    const listed = await execOut(["areas", "-q", "amster", "--db", db]);
-    expect(listed.code).toBe(0);
-    expect(listed.stdout).toMatch(/GM0363\s+gemeente\s+2024\s+Amsterdam/);
-    const exported = await execOut(["export", "inwoners_test", "--db", db]);
-    expect(exported.code).toBe(0);
-    expect(exported.stdout.split("\n")[0]).toBe(
-      "# Bron: Test (CC BY 4.0); Inwoners, aantal; periode 2024; indeling 2024",
-    );
-    expect(exported.stdout).toContain("GM0034,Almere,2024,gemeente,2024,219000,released");
-
-    server.kill("SIGTERM");
+      // Reads and exports also go through the server, which audits them.
+      const listed = await execOut(["areas", "-q", "amster", "--db", db]);
+      expect(listed.code).toBe(0);
+      expect(listed.stdout).toMatch(/GM0363\s+gemeente\s+2024\s+Amsterdam/);
+      const exported = await execOut(["export", "inwoners_test", "--db", db]);
+      expect(exported.code).toBe(0);
+      expect(exported.stdout.split("\n")[0]).toBe(
+        "# Bron: Test (CC BY 4.0); Inwoners, aantal; periode 2024; indeling 2024",
+      );
+      expect(exported.stdout).toContain("GM0034,Almere,2024,gemeente,2024,219000,released");
+    } finally {
+      // Stop the server even when an expectation failed, so no process outlives the test.
+      server.kill("SIGTERM");
+    }
     expect(await exited).toBe(0);
   });
 

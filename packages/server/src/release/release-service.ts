@@ -88,20 +88,22 @@ export class Releaser {
    * identical requests by actors with the same roles and purpose (the only inputs of the policy).
    * Every request is audited, cached or not.
    */
-  async releaseView(
+  async releaseView<
+    L extends { values: readonly CubeValue[]; indicators: ReadonlyMap<string, IndicatorRow> },
+  >(
     ctx: RequestContext,
     action: string,
     object: string,
-    load: () => Promise<{ values: readonly CubeValue[]; indicators: ReadonlyMap<string, IndicatorRow> }>,
-    shape: (result: ReleaseResult) => unknown,
+    load: () => Promise<L>,
+    shape: (result: ReleaseResult, loaded: L) => unknown,
   ): Promise<ReleasedView> {
     const key = `${this.dataVersion}|${[...ctx.actor.roles].sort().join(",")}|${ctx.actor.purpose}|${action}|${object}`;
     let view = this.views.get(key);
     if (!view) {
       view = (async () => {
-        const { values, indicators } = await load();
-        const result = this.apply(ctx.actor, values, indicators);
-        const json = JSON.stringify(shape(result));
+        const loaded = await load();
+        const result = this.apply(ctx.actor, loaded.values, loaded.indicators);
+        const json = JSON.stringify(shape(result, loaded));
         const { released, suppressed, denied, deniedReason } = result;
         return {
           json,

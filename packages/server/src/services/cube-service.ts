@@ -53,7 +53,9 @@ export function describeIndicator(ind: IndicatorRow) {
 }
 
 export class CubeService {
+  // In-memory copies of what every request needs, so a cached view costs no query at all.
   private catalogue: Promise<Map<string, IndicatorRow>> | undefined;
+  private readonly slices = new Map<string, Promise<Slice[]>>();
 
   constructor(
     private readonly db: Database,
@@ -63,7 +65,18 @@ export class CubeService {
   /** Forget cached catalogue and released views (after an import). */
   invalidate(): void {
     this.catalogue = undefined;
+    this.slices.clear();
     this.releaser.invalidate();
+  }
+
+  private slicesOf(indicatorId: string): Promise<Slice[]> {
+    let slices = this.slices.get(indicatorId);
+    if (!slices) {
+      slices = indicatorSlices(this.db, indicatorId);
+      this.slices.set(indicatorId, slices);
+      slices.catch(() => this.slices.delete(indicatorId));
+    }
+    return slices;
   }
 
   indicators(): Promise<Map<string, IndicatorRow>> {
@@ -81,7 +94,7 @@ export class CubeService {
 
   /** Picks period, level and division: given ones must exist; missing ones default to the newest. */
   async resolveSlice(ind: IndicatorRow, req: ValuesRequest): Promise<ResolvedSlice> {
-    const slices = await indicatorSlices(this.db, ind.id);
+    const slices = await this.slicesOf(ind.id);
     const fits = (s: Slice): boolean =>
       (req.period === undefined || s.period === req.period) &&
       (req.level === undefined || s.level === req.level) &&
@@ -133,16 +146,19 @@ export class CubeService {
 
   /** Every indicator of one area with value, references and series over all periods. */
   async profileView(ctx: RequestContext, code: string): Promise<ReleasedView> {
-    const area = await getArea(this.db, code);
-    if (!area)
-      throw new NotFoundError(`area ${code} is not known; GET /api/areas?q=… finds areas by name or code`);
-    const indicators = await this.indicators();
     return this.releaser.releaseView(
       ctx,
       "area-profile",
       `area:${code}`,
-      async () => ({ values: await valuesForArea(this.db, code), indicators }),
-      (r) => shapeProfile(area, r, indicators),
+      async () => {
+        const area = await getArea(this.db, code);
+        if (!area)
+          throw new NotFoundError(
+            `area ${code} is not known; GET /api/areas?q=… finds areas by name or code`,
+          );
+        return { area, values: await valuesForArea(this.db, code), indicators: await this.indicators() };
+      },
+      (r, loaded) => shapeProfile(loaded.area, r, loaded.indicators),
     );
   }
 }
