@@ -295,6 +295,28 @@ describe("derived parent values", () => {
   });
 });
 
+describe("derived values need a registered parent", () => {
+  it("buurten alone derive nothing for wijken that are not areas of the division", async () => {
+    const csv = "code,naam,jaar,inwoners,pct\nBU00340101,A,2020,10,1\nBU00340102,B,2020,20,2\n";
+    const report = await load("buurten.csv", csv);
+    expect(report.derivedValues).toBe(0);
+    expect([...(await stored("inwoners")).keys()].sort()).toEqual(["BU00340101", "BU00340102"]);
+  });
+
+  it("once the wijk is registered, its value is derived from its buurten", async () => {
+    await load("wijk.csv", "code,naam,jaar,inwoners,pct\nWK003401,W,2019,5,1\n");
+    const report = await load(
+      "buurten.csv",
+      "code,naam,jaar,inwoners,pct\nBU00340101,A,2020,10,1\nBU00340102,B,2020,20,2\n",
+    );
+    expect((await stored("inwoners")).get("WK003401")).toMatchObject({
+      value: 30,
+      derived: true,
+      delivery: report.deliveryId,
+    });
+  });
+});
+
 describe("the delivery manifest", () => {
   it("records source, file name, sha256 checksum, rows, periods, indicators and counts", async () => {
     const content =

@@ -76,11 +76,13 @@ function sendView(request: FastifyRequest, reply: FastifyReply, view: ReleasedVi
     // Nothing visible: say which rule applies ("why can't I see this?"), release nothing.
     throw new AccessDeniedError(deniedReason ?? "the access policy does not allow this");
   }
-  reply.header("etag", view.etag).header("vary", "accept-encoding").header("cache-control", "no-cache");
-  if (request.headers["if-none-match"] === view.etag) return reply.code(304).send();
+  const gzip = /\bgzip\b/.test(String(request.headers["accept-encoding"] ?? ""));
+  // Each representation has its own strong validator (RFC 9110 §8.8.3).
+  const etag = gzip ? `${view.etag.slice(0, -1)}-gz"` : view.etag;
+  reply.header("etag", etag).header("vary", "accept-encoding").header("cache-control", "no-cache");
+  if (request.headers["if-none-match"] === etag) return reply.code(304).send();
   reply.type("application/json; charset=utf-8");
-  if (/\bgzip\b/.test(String(request.headers["accept-encoding"] ?? "")))
-    return reply.header("content-encoding", "gzip").send(view.gzip);
+  if (gzip) return reply.header("content-encoding", "gzip").send(view.gzip);
   return reply.send(view.json);
 }
 

@@ -9,7 +9,9 @@ import { fileURLToPath } from "node:url";
 import { z } from "zod";
 import { importFile, type ImportPhase, type ImportReport } from "../ingest/import-service.js";
 import type { Database } from "../store/database.js";
-import { deliveryCount } from "../store/catalogue-repository.js";
+import { deliveryCount, getSetting, setSetting } from "../store/catalogue-repository.js";
+
+const DEMO_SETTING = "demo";
 
 /** The bundled demo folder: <repo>/data/demo, found relative to this module (src/ or dist/). */
 export const DEMO_DIR = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "..", "..", "data", "demo");
@@ -29,14 +31,21 @@ export function demoPlan(dir = DEMO_DIR): { file: string; mapping: string }[] {
   return plan.imports.map((i) => ({ file: join(dir, i.file), mapping: join(dir, i.mapping) }));
 }
 
-/** Imports the demo data when the database has no deliveries yet. Returns the reports (empty if skipped). */
+/**
+ * Imports the demo data into an empty database, or finishes a demo load that was interrupted (the
+ * `demo` setting says "loading" until every file is in; files already imported are no-ops).
+ * A database that got its data otherwise is left alone. Returns the reports (empty if skipped).
+ */
 export async function loadDemoIfEmpty(
   db: Database,
   onProgress?: DemoProgress,
   dir = DEMO_DIR,
 ): Promise<ImportReport[]> {
-  if ((await deliveryCount(db)) > 0) return [];
+  const state = await getSetting(db, DEMO_SETTING);
+  if (state === "complete") return [];
+  if (state === undefined && (await deliveryCount(db)) > 0) return [];
   const plan = demoPlan(dir);
+  await setSetting(db, DEMO_SETTING, "loading");
   const reports: ImportReport[] = [];
   for (const [index, item] of plan.entries()) {
     reports.push(
@@ -48,6 +57,7 @@ export async function loadDemoIfEmpty(
       }),
     );
   }
+  await setSetting(db, DEMO_SETTING, "complete");
   await db.checkpoint();
   return reports;
 }

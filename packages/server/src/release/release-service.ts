@@ -22,6 +22,7 @@ import { gzipSync } from "node:zlib";
 export interface ReleasedView {
   readonly json: string;
   readonly gzip: Buffer;
+  /** Strong ETag of the JSON; the gzip representation has its own (`…-gz`). */
   readonly etag: string;
   readonly summary: Pick<ReleaseResult, "released" | "suppressed" | "denied" | "deniedReason">;
 }

@@ -139,3 +139,17 @@ export async function listDeliveries(db: Database): Promise<DeliveryRow[]> {
     importedAt: new Date(r.imported_at).toISOString(),
   }));
 }
+
+/** A value from the settings table, or undefined. */
+export async function getSetting(db: Database, key: string): Promise<string | undefined> {
+  const rows = await db.read((ex) =>
+    ex.all<{ value: string }>("SELECT value FROM settings WHERE key = ?", [key]),
+  );
+  return rows[0]?.value;
+}
+
+export async function setSetting(db: Database, key: string, value: string): Promise<void> {
+  await db.transaction((ex) =>
+    ex.run("INSERT OR REPLACE INTO settings VALUES (?, ?, now()::TIMESTAMP)", [key, value]),
+  );
+}

@@ -247,6 +247,8 @@ async function deriveParents(ex: Executor, d: DeliveryInput, deliveryId: number)
     `SELECT parent_code, level, list(code) AS codes FROM areas a
      WHERE division = ? AND parent_code IS NOT NULL AND level IN ('gemeente', 'wijk', 'buurt')
        AND EXISTS (SELECT 1 FROM indicator_values v WHERE v.area_code = a.code AND v.division = a.division)
+       -- Only parents that are areas of the division: a value for an unregistered wijk could not be served.
+       AND EXISTS (SELECT 1 FROM areas p WHERE p.code = a.parent_code AND p.division = a.division)
      GROUP BY parent_code, level`,
     [d.division],
   );

@@ -53,6 +53,13 @@ export const MIGRATIONS: readonly Migration[] = [
         suppressed INTEGER NOT NULL, denied INTEGER NOT NULL, origin VARCHAR NOT NULL)`,
     ],
   },
+  {
+    version: 2,
+    name: "settings (e.g. the demo load's progress)",
+    sql: [
+      `CREATE TABLE settings (key VARCHAR PRIMARY KEY, value VARCHAR NOT NULL, updated_at TIMESTAMP NOT NULL)`,
+    ],
+  },
 ];
 
 /** The schema version this build expects. */
