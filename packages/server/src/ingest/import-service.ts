@@ -196,8 +196,13 @@ export async function importFile(db: Database | undefined, req: ImportRequest): 
     }
   }
 
-  const table = await parseTable(mapping, bytes, req.file, (f) => progress("parse", f));
-  const plan = planImport(mapping, table, req.file, (f) => progress("validate", f));
+  // No name for the parsed table: its records can be collected while the plan is written.
+  const plan = planImport(
+    mapping,
+    await parseTable(mapping, bytes, req.file, (f) => progress("parse", f)),
+    req.file,
+    (f) => progress("validate", f),
+  );
   if (db) await checkAgainstStore(db, plan);
 
   const base = {

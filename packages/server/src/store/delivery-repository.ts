@@ -12,7 +12,10 @@ import {
   type IndicatorMeta,
   type Source,
 } from "@wijkradar/core";
-import type { Database, Executor } from "./database.js";
+import { closeSync, mkdtempSync, openSync, rmSync, writeSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { quoteLiteral, type Database, type Executor } from "./database.js";
 
 export interface AreaInput {
   readonly code: string;
@@ -31,8 +34,9 @@ export interface ValueColumnsInput {
   readonly levels: readonly AreaLevel[];
   readonly periods: readonly string[];
   readonly values: readonly number[];
-  readonly numerators: readonly (number | null)[];
-  readonly denominators: readonly (number | null)[];
+  /** NaN: no numerator/denominator. */
+  readonly numerators: readonly number[];
+  readonly denominators: readonly number[];
 }
 
 export interface DeliveryInput {
@@ -209,28 +213,49 @@ async function borrowNames(ex: Executor): Promise<void> {
     WHERE areas.code = b.code AND areas.division = b.target AND b.rn = 1`);
 }
 
-async function appendValues(ex: Executor, d: DeliveryInput, deliveryId: number): Promise<void> {
-  const a = await ex.appender("indicator_values");
-  for (const [id, cols] of d.values) {
-    for (let i = 0; i < cols.values.length; i++) {
-      a.appendVarchar(id);
-      a.appendSmallInt(d.division);
-      a.appendVarchar(cols.levels[i]!);
-      a.appendVarchar(cols.areaCodes[i]!);
-      a.appendVarchar(cols.periods[i]!);
-      a.appendDouble(cols.values[i]!);
-      const n = cols.numerators[i];
-      if (n === null || n === undefined) a.appendNull();
-      else a.appendDouble(n);
-      const den = cols.denominators[i];
-      if (den === null || den === undefined) a.appendNull();
-      else a.appendDouble(den);
-      a.appendBoolean(false);
-      a.appendInteger(deliveryId);
-      a.endRow();
+/**
+ * Stages the delivery's values in the temp table `staged_values`. DuckDB's own CSV reader on a
+ * temporary file beats the appender
+ * here (≈10 native calls per value through the Node binding): the file is written in chunks and
+ * removed afterwards. Numbers are written in JavaScript's shortest round-trip form, so no precision
+ * is lost; codes, periods and ids never contain commas or quotes (validated before).
+ */
+async function stageValues(ex: Executor, d: DeliveryInput): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), "wijkradar-load-"));
+  const path = join(dir, "values.csv");
+  const fd = openSync(path, "w", 0o600);
+  try {
+    let chunk: string[] = [];
+    const flush = (): void => {
+      if (chunk.length) writeSync(fd, chunk.join(""));
+      chunk = [];
+    };
+    const num = (n: number | undefined): string => (n === undefined || Number.isNaN(n) ? "" : String(n));
+    for (const [id, cols] of d.values) {
+      const prefix = `${id},`;
+      for (let i = 0; i < cols.values.length; i++) {
+        chunk.push(
+          `${prefix}${cols.levels[i]},${cols.areaCodes[i]},${cols.periods[i]},${cols.values[i]},${num(cols.numerators[i])},${num(cols.denominators[i])}\n`,
+        );
+        if (chunk.length === 65_536) flush();
+      }
     }
+    flush();
+    closeSync(fd);
+    await ex.run(
+      `CREATE OR REPLACE TEMP TABLE staged_values AS
+       SELECT * FROM read_csv(${quoteLiteral(path)}, header = false, auto_detect = false, delim = ',', quote = '', escape = '',
+         columns = {'indicator_id': 'VARCHAR', 'level': 'VARCHAR', 'area_code': 'VARCHAR', 'period': 'VARCHAR',
+                    'value': 'DOUBLE', 'numerator': 'DOUBLE', 'denominator': 'DOUBLE'})`,
+    );
+  } finally {
+    try {
+      closeSync(fd);
+    } catch {
+      // already closed
+    }
+    rmSync(dir, { recursive: true, force: true });
   }
-  a.closeSync();
 }
 
 const AGGREGATION_ORDER: readonly AreaLevel[] = ["buurt", "wijk", "gemeente"];
@@ -258,12 +283,14 @@ async function deriveParents(ex: Executor, d: DeliveryInput, deliveryId: number)
     m.set(c.parent_code, c.codes);
     childrenByLevel.set(c.level, m);
   }
+  if (childrenByLevel.size === 0) return 0; // no registered parent has registered children: nothing to derive
   const a = await ex.appender("indicator_values");
   const parentLevel: Record<string, AreaLevel> = { buurt: "wijk", wijk: "gemeente", gemeente: "land" };
   for (const ind of d.indicators) {
     const cols = d.values.get(ind.id);
     if (!cols || cols.values.length === 0) continue;
-    const hasParts = cols.numerators.some((n) => n !== null) && cols.denominators.some((n) => n !== null);
+    const hasParts =
+      cols.numerators.some((n) => !Number.isNaN(n)) && cols.denominators.some((n) => !Number.isNaN(n));
     if (!isAggregable(ind.kind, hasParts)) continue;
     for (const period of new Set(cols.periods)) {
       await ex.run(
@@ -330,22 +357,11 @@ export async function writeDelivery(db: Database, d: DeliveryInput): Promise<Del
     await upsertCatalogue(ex, d);
     await registerAreas(ex, d);
 
-    // Slices this delivery covers: (indicator, period, level).
-    await ex.run("CREATE OR REPLACE TEMP TABLE slices (indicator_id VARCHAR, period VARCHAR, level VARCHAR)");
-    const sa = await ex.appender("slices");
-    for (const [id, cols] of d.values) {
-      const seen = new Set<string>();
-      for (let i = 0; i < cols.periods.length; i++) {
-        const k = `${cols.periods[i]}|${cols.levels[i]}`;
-        if (seen.has(k)) continue;
-        seen.add(k);
-        sa.appendVarchar(id);
-        sa.appendVarchar(cols.periods[i]!);
-        sa.appendVarchar(cols.levels[i]!);
-        sa.endRow();
-      }
-    }
-    sa.closeSync();
+    await stageValues(ex, d);
+    // Slices this delivery covers: (indicator, period, level); earlier values there are replaced.
+    await ex.run(
+      "CREATE OR REPLACE TEMP TABLE slices AS SELECT DISTINCT indicator_id, period, level FROM staged_values",
+    );
     const replaced = await ex.all<{ delivery_id: number; n: number }>(
       `SELECT v.delivery_id, count(*)::INTEGER AS n FROM indicator_values v
        JOIN slices s ON v.indicator_id = s.indicator_id AND v.period = s.period AND v.level = s.level
@@ -360,8 +376,13 @@ export async function writeDelivery(db: Database, d: DeliveryInput): Promise<Del
         [d.division],
       );
     }
+    await ex.run(
+      `INSERT INTO indicator_values
+       SELECT indicator_id, ?, level, area_code, period, value, numerator, denominator, false, ? FROM staged_values`,
+      [d.division, deliveryId],
+    );
     await ex.run("DROP TABLE slices");
-    await appendValues(ex, d, deliveryId);
+    await ex.run("DROP TABLE staged_values");
     const derivedValues = await deriveParents(ex, d, deliveryId);
     await borrowNames(ex);
 
