@@ -1,5 +1,8 @@
 /**
- * API under load: the real CLI server on the demo database, autocannon with 50 connections.
+ * API under load: the real CLI server on the demo database, 50 connections, measured with two load
+ * clients one after the other: autocannon (JavaScript, in this process, one thread) and wrk (C, its own
+ * process, `wrk -t1 -c50 -d<duration>s --latency`; skipped with a note when it is not installed).
+ * Both share the machine's cores with the server; their CPU use is reported next to the server's.
  *
  * (a) GET /api/indicators/eenzaam_18plus/values?level=buurt&period=2020 — all 13,808 buurten of the 2020
  *     division. Target p50 ≤ 30 ms.
@@ -22,6 +25,7 @@ import {
   argNumber,
   DEMO_DB,
   ensureOut,
+  findExecutable,
   fmtBytes,
   fmtInt,
   fmtMs,
@@ -35,6 +39,8 @@ import {
   processCpuSeconds,
   ROOT,
   report,
+  runWrk,
+  selfCpuSeconds,
   startServer,
   stopServer,
   verdict,
@@ -46,6 +52,8 @@ import {
 const VALUES = "/api/indicators/eenzaam_18plus/values?level=buurt&period=2020";
 const PROFILE = "/api/areas/BU00340101/profile";
 const GZIP = { "accept-encoding": "gzip" };
+/** The same header as wrk is told it on the command line (`-H 'Accept-Encoding: gzip'`). */
+const WRK_GZIP = { "Accept-Encoding": "gzip" };
 /** More indicators with 2020 buurt values, for uncached requests on a warm process. */
 const OTHER_INDICATORS = [
   "roker_18plus",
@@ -55,12 +63,16 @@ const OTHER_INDICATORS = [
   "mantelzorger_65plus",
 ];
 
+type Client = "autocannon" | "wrk";
+
 interface LoadRun {
   readonly endpoint: string;
   readonly path: string;
   readonly gzip: boolean;
+  readonly client: Client;
   readonly target: number;
   readonly p50: number;
+  readonly p75: number;
   readonly p90: number;
   readonly p99: number;
   readonly max: number;
@@ -71,11 +83,15 @@ interface LoadRun {
   readonly non2xx: number;
   readonly timeouts: number;
   readonly bodyBytes: number;
-  /** Cores busy with other work on average during the run (autocannon and server excluded). */
+  /** Bytes the client read per completed request (body + headers; wrk only, from its total). */
+  readonly bytesPerRequest: number;
+  /** Cores busy with other work on average during the run (load client and server excluded). */
   readonly otherLoad: number;
-  /** Server CPU seconds per second during the run. */
+  /** Server CPU seconds per second of wall time during the run (warm-up included). */
   readonly serverCores: number;
-  /** Completed requests of the warm-up load (autocannon reports them separately). */
+  /** Load client CPU seconds per second of wall time during the run (warm-up included). */
+  readonly clientCores: number;
+  /** Completed requests of the warm-up load (reported separately by both clients). */
   readonly warmupRequests: number;
 }
 
@@ -86,6 +102,13 @@ function check(r: HttpResult, what: string, gzip: boolean): HttpResult {
   return r;
 }
 
+const WARMUP_SECONDS = 2;
+
+/**
+ * One load run with each client on the same URL, headers, connections and duration: autocannon (in
+ * this process, JavaScript, one thread) and then, if installed, wrk (C, its own process, one thread).
+ * Each gets a 2 s warm-up load first, not counted.
+ */
 async function load(
   server: ServerHandle,
   endpoint: string,
@@ -94,33 +117,38 @@ async function load(
   target: number,
   connections: number,
   duration: number,
-): Promise<LoadRun> {
+  wrk: string | undefined,
+): Promise<LoadRun[]> {
   const { port } = server;
+  const url = `http://127.0.0.1:${port}${path}`;
   const headers = gzip ? GZIP : {};
   const warm = check(await httpGet(port, path, headers), `warm-up ${path}`, gzip);
+  const base = { endpoint, path, gzip, target, bodyBytes: warm.bytes };
+  const enc = gzip ? "gzip" : "identity";
+  const runs: LoadRun[] = [];
+
   log(
-    `load ${endpoint} ${gzip ? "gzip" : "identity"}: ${connections} connections, ${duration} s (+2 s warm-up)`,
+    `autocannon ${endpoint} ${enc}: ${connections} connections, ${duration} s (+${WARMUP_SECONDS} s warm-up)`,
   );
-  const cpu0 = processCpuSeconds(server.child.pid);
-  const other = otherLoad();
+  let cpu0 = processCpuSeconds(server.child.pid);
+  let self0 = selfCpuSeconds();
+  let other = otherLoad();
+  let t0 = performance.now();
   const r = await autocannon({
-    url: `http://127.0.0.1:${port}${path}`,
+    url,
     connections,
     duration,
     headers,
     timeout: 30,
-    warmup: { connections, duration: 2 },
+    warmup: { connections, duration: WARMUP_SECONDS },
   });
-  const serverCpu = processCpuSeconds(server.child.pid) - cpu0;
-  const otherCores = other(serverCpu);
-  return {
-    endpoint,
-    path,
-    gzip,
-    otherLoad: otherCores,
-    serverCores: serverCpu / (duration + 2),
-    target,
+  let wall = (performance.now() - t0) / 1000;
+  let serverCpu = processCpuSeconds(server.child.pid) - cpu0;
+  runs.push({
+    ...base,
+    client: "autocannon",
     p50: r.latency.p50,
+    p75: r.latency.p75,
     p90: r.latency.p90,
     p99: r.latency.p99,
     max: r.latency.max,
@@ -130,10 +158,48 @@ async function load(
     errors: r.errors,
     non2xx: r.non2xx,
     timeouts: r.timeouts,
-    bodyBytes: warm.bytes,
+    bytesPerRequest: NaN,
+    otherLoad: other(serverCpu),
+    serverCores: serverCpu / wall,
+    clientCores: (selfCpuSeconds() - self0) / wall,
     warmupRequests:
       (r as typeof r & { warmup?: { latency: { totalCount: number } } }).warmup?.latency.totalCount ?? 0,
-  };
+  });
+
+  if (wrk === undefined) return runs;
+  log(`wrk ${endpoint} ${enc}: ${connections} connections, ${duration} s (+${WARMUP_SECONDS} s warm-up)`);
+  const wrkOpts = { wrk, url, threads: 1, connections, headers: gzip ? WRK_GZIP : {} };
+  cpu0 = processCpuSeconds(server.child.pid);
+  self0 = selfCpuSeconds();
+  other = otherLoad();
+  t0 = performance.now();
+  const w0 = await runWrk({ ...wrkOpts, seconds: WARMUP_SECONDS });
+  const w = await runWrk({ ...wrkOpts, seconds: duration });
+  wall = (performance.now() - t0) / 1000;
+  serverCpu = processCpuSeconds(server.child.pid) - cpu0;
+  const wrkCpu = w0.cpuSeconds + w.cpuSeconds;
+  runs.push({
+    ...base,
+    client: "wrk",
+    p50: w.p50,
+    p75: w.p75,
+    p90: w.p90,
+    p99: w.p99,
+    max: w.max,
+    rps: w.rps,
+    bytesPerSec: w.bytesPerSec,
+    requests: w.requests,
+    errors: w.socketErrors.connect + w.socketErrors.read + w.socketErrors.write,
+    non2xx: w.non2xx3xx,
+    timeouts: w.socketErrors.timeout,
+    bytesPerRequest: w.bytesRead / w.requests,
+    // otherLoad subtracts this process's CPU itself; wrk's is added to the measured processes.
+    otherLoad: other(serverCpu + wrkCpu),
+    serverCores: serverCpu / wall,
+    clientCores: wrkCpu / wall,
+    warmupRequests: w0.requests,
+  });
+  return runs;
 }
 
 /** Rows in the audit log (database opened read-only while no server holds it). */
@@ -155,10 +221,11 @@ interface QueryTiming {
 }
 
 /**
- * The store reads a request still makes when its response is already cached in the server: resolving
- * the slice (values) and looking up the area (profile), plus /api/health's count for reference. Timed
- * with the server's own repository functions (packages/server/dist) on the demo database, read-only,
- * one at a time and 200 in flight on the default pool of 2 readers.
+ * The store reads that, before commit d331555, every request made even when its response was already
+ * cached in the server: resolving the slice (values) and looking up the area (profile), plus
+ * /api/health's count for reference. Since d331555 they run once per indicator / area, inside the view
+ * cache. Timed with the server's own repository functions (packages/server/dist) on the demo database,
+ * read-only, one at a time and 200 in flight on the default pool of 2 readers.
  */
 async function cachedPathQueries(db: string): Promise<QueryTiming[]> {
   const dist = join(ROOT, "packages", "server", "dist", "store");
@@ -208,6 +275,8 @@ export async function run(): Promise<BenchResult> {
   const began = performance.now();
   const duration = argNumber("duration", 10);
   const connections = argNumber("connections", 50);
+  const wrk = findExecutable("wrk");
+  if (wrk === undefined) log("wrk is not installed (apt-get install wrk): measuring with autocannon only");
 
   if (!existsSync(DEMO_DB)) {
     log(`no ${DEMO_DB}: creating it (first start, imports the demo data)`);
@@ -255,10 +324,19 @@ export async function run(): Promise<BenchResult> {
       ["profile, 1 buurt", PROFILE, 20],
     ] as const) {
       for (const gzip of [true, false])
-        runs.push(await load(server, endpoint, path, gzip, target, connections, duration));
+        runs.push(...(await load(server, endpoint, path, gzip, target, connections, duration, wrk)));
     }
     // Reference: the cheapest route that still asks the database (one count query), same load.
-    const health = await load(server, "health (reference)", "/api/health", false, NaN, connections, duration);
+    const health = await load(
+      server,
+      "health (reference)",
+      "/api/health",
+      false,
+      NaN,
+      connections,
+      duration,
+      wrk,
+    );
     const mem = memoryOf(server.child.pid);
     const stop = await stopServer(server);
     if (stop.code !== 0) log(`server exited with code ${stop.code}:\n${server.stderr()}`);
@@ -267,21 +345,27 @@ export async function run(): Promise<BenchResult> {
       OTHER_INDICATORS.length +
       otherAreas.length +
       4 * 20 +
-      runs.reduce((n, r) => n + r.requests + r.warmupRequests + 1, 0);
+      runs.reduce((n, r) => n + r.requests + r.warmupRequests, 0) +
+      runs.length / (wrk === undefined ? 1 : 2); // one warm-up request per endpoint and encoding
     const audited = (await auditRows(DEMO_DB)) - auditBefore;
 
+    const lat = (ms: number) => (ms < 10 ? `${ms.toFixed(2)} ms` : fmtMs(ms));
     const loadRow = (r: LoadRun) => [
       r.endpoint,
       r.gzip ? "gzip" : "identity",
       fmtBytes(r.bodyBytes),
-      `${r.p50} ms`,
-      `${r.p99} ms`,
-      `${r.max} ms`,
+      r.client,
+      lat(r.p50),
+      lat(r.p75),
+      lat(r.p90),
+      lat(r.p99),
+      lat(r.max),
       fmtInt(r.rps),
       `${fmtBytes(r.bytesPerSec)}/s`,
       fmtInt(r.requests),
-      r.errors + r.non2xx + r.timeouts,
+      `${r.errors} / ${r.non2xx} / ${r.timeouts}`,
       r.serverCores.toFixed(2),
+      r.clientCores.toFixed(2),
       r.otherLoad.toFixed(2),
       Number.isNaN(r.target) ? "–" : `≤ ${r.target} ms`,
       Number.isNaN(r.target) ? "–" : verdict(r.p50, r.target),
@@ -295,24 +379,28 @@ export async function run(): Promise<BenchResult> {
       durationMs: performance.now() - began,
       tables: [
         {
-          title: `autocannon, ${connections} connections, ${duration} s after a warm-up request and 2 s warm-up load`,
+          title: `${wrk === undefined ? "autocannon" : "autocannon and wrk"}, ${connections} connections, ${duration} s each after a warm-up request and ${WARMUP_SECONDS} s warm-up load`,
           columns: [
             "endpoint",
             "encoding",
             "body",
+            "client",
             "p50",
+            "p75",
+            "p90",
             "p99",
             "max",
             "req/s",
             "bytes/s",
             "requests",
-            "errors",
+            "errors / non-2xx / timeouts",
             "server cores",
+            "client cores",
             "other load",
             "target p50",
             "verdict",
           ],
-          rows: [...runs.map(loadRow), loadRow(health)],
+          rows: [...runs, ...health].map(loadRow),
         },
         {
           title: "Single requests, no concurrency (new connection each)",
@@ -351,16 +439,27 @@ export async function run(): Promise<BenchResult> {
         },
         {
           title:
-            "Store reads every request makes even when its response is cached (server's repository functions, no HTTP)",
+            "Store reads every request made before d331555 even when its response was cached; now once per indicator / area (server's repository functions, no HTTP)",
           columns: ["query", "one at a time (median of 30)", "200 in flight, 2 readers"],
           rows: queries.map((q) => [q.name, fmtMs(q.sequentialMs), `${fmtInt(q.concurrentPerSec)} /s`]),
         },
       ],
       notes: [
         `Server peak RSS ${fmtBytes(mem.peak)} (RSS at the end ${fmtBytes(mem.rss)}); SIGTERM → exit ${fmtMs(stop.ms)}.`,
-        "autocannon runs in the benchmark process on the same 2 cores as the server, so the load generator takes CPU from the server; latencies are autocannon's (1 ms resolution). Server cores: server CPU seconds per second of load (warm-up included); other load: cores busy with anything but the server and this benchmark.",
+        "Both load clients run on the same cores as the server, one after the other: autocannon in the benchmark process (JavaScript, one thread, latency in whole ms), wrk as a child process (C, `-t1`, latency in µs; `--timeout 30s` like autocannon's). Server cores and client cores: CPU seconds per second of wall time during the run, warm-up included (wrk's sampled from /proc every 50 ms). Other load: cores busy with anything but the server, the benchmark and wrk. Errors for wrk are its socket errors (connect + read + write); non-2xx counts its non-2xx-or-3xx responses.",
+        ...(wrk === undefined
+          ? ["wrk is not installed (Debian: `apt-get install wrk`), so only autocannon measured."]
+          : [
+              `wrk read per request (body + headers): ${runs
+                .filter((r) => r.client === "wrk")
+                .map(
+                  (r) =>
+                    `${r.endpoint} ${r.gzip ? "gzip" : "identity"} ${fmtBytes(r.bytesPerRequest)} (body ${fmtBytes(r.bodyBytes)})`,
+                )
+                .join("; ")}.`,
+            ]),
         `Uncached profiles: ${otherAreas.join(", ")}.`,
-        `Audit: ${fmtInt(audited)} audit records written for ${fmtInt(requestsMade)} completed requests to audited routes (values, profile; autocannon does not count requests still in flight when a run ends, so up to ${connections} more records per autocannon run, warm-ups included, are expected).`,
+        `Audit: ${fmtInt(audited)} audit records written for ${fmtInt(requestsMade)} completed requests to audited routes (values, profile; neither client counts requests still in flight when a run ends, so up to ${connections} more records per run, warm-ups included, are expected: up to ${fmtInt(runs.length * 2 * connections)} here).`,
       ],
       raw: {
         audited,

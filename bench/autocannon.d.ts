@@ -8,6 +8,7 @@ declare module "autocannon" {
     readonly max: number;
     readonly total: number;
     readonly p50: number;
+    readonly p75: number;
     readonly p90: number;
     readonly p97_5: number;
     readonly p99: number;

@@ -4,7 +4,7 @@
  * format (tables that render to Markdown). Benchmarks only ever talk to 127.0.0.1.
  */
 import { spawn, type ChildProcess } from "node:child_process";
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { accessSync, constants, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { request } from "node:http";
 import { createServer, type AddressInfo } from "node:net";
 import { availableParallelism, loadavg, release, totalmem } from "node:os";
@@ -387,4 +387,136 @@ export function report(r: BenchResult): void {
 
 export function log(s: string): void {
   process.stderr.write(`[bench] ${s}\n`);
+}
+
+// ---------------------------------------------------------------------------------------------
+// wrk: a second load client, in C (Debian package `wrk`), as a separate process
+
+/** Full path of an executable on PATH, or undefined. */
+export function findExecutable(name: string): string | undefined {
+  for (const dir of (process.env.PATH ?? "").split(":")) {
+    if (!dir) continue;
+    const p = join(dir, name);
+    try {
+      accessSync(p, constants.X_OK);
+      return p;
+    } catch {
+      // not here
+    }
+  }
+  return undefined;
+}
+
+export interface WrkResult {
+  /** Latency percentiles from `--latency`, in ms (wrk measures in µs). */
+  readonly p50: number;
+  readonly p75: number;
+  readonly p90: number;
+  readonly p99: number;
+  readonly max: number;
+  readonly requests: number;
+  readonly seconds: number;
+  readonly bytesRead: number;
+  readonly rps: number;
+  readonly bytesPerSec: number;
+  readonly non2xx3xx: number;
+  readonly socketErrors: { connect: number; read: number; write: number; timeout: number };
+  /** CPU seconds wrk used (sampled from /proc every 50 ms while it ran, so up to 50 ms short). */
+  readonly cpuSeconds: number;
+  readonly wallSeconds: number;
+  readonly output: string;
+}
+
+const TIME_UNIT: Record<string, number> = { us: 0.001, ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+const BINARY_UNIT: Record<string, number> = { "": 1, K: 1024, M: 1024 ** 2, G: 1024 ** 3, T: 1024 ** 4 };
+
+/** "1.62ms" → 1.62 (ms). */
+function wrkTime(s: string | undefined): number {
+  const m = /^([\d.]+)(us|ms|s|m|h)$/.exec(s ?? "");
+  return m ? Number(m[1]) * TIME_UNIT[m[2]!]! : NaN;
+}
+
+/** "3.91GB" or "512.00B" → bytes (wrk uses powers of 1024). */
+function wrkBytes(s: string | undefined): number {
+  const m = /^([\d.]+)([KMGT]?)B$/.exec(s ?? "");
+  return m ? Number(m[1]) * BINARY_UNIT[m[2]!]! : NaN;
+}
+
+/** Parses the text wrk 4 prints with `--latency`. */
+export function parseWrk(out: string): Omit<WrkResult, "cpuSeconds" | "wallSeconds" | "output"> {
+  const pct = (p: number) => wrkTime(new RegExp(`^\\s*${p}%\\s+(\\S+)\\s*$`, "m").exec(out)?.[1]);
+  const totals = /^\s*(\d+) requests in (\S+), (\S+) read\s*$/m.exec(out);
+  const sock = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(out);
+  return {
+    p50: pct(50),
+    p75: pct(75),
+    p90: pct(90),
+    p99: pct(99),
+    max: wrkTime(/^\s*Latency\s+\S+\s+\S+\s+(\S+)/m.exec(out)?.[1]),
+    requests: Number(totals?.[1] ?? NaN),
+    seconds: wrkTime(totals?.[2]) / 1000,
+    bytesRead: wrkBytes(totals?.[3]),
+    rps: Number(/^Requests\/sec:\s+([\d.]+)/m.exec(out)?.[1] ?? NaN),
+    bytesPerSec: wrkBytes(/^Transfer\/sec:\s+(\S+)/m.exec(out)?.[1]),
+    non2xx3xx: Number(/Non-2xx or 3xx responses: (\d+)/.exec(out)?.[1] ?? 0),
+    socketErrors: {
+      connect: Number(sock?.[1] ?? 0),
+      read: Number(sock?.[2] ?? 0),
+      write: Number(sock?.[3] ?? 0),
+      timeout: Number(sock?.[4] ?? 0),
+    },
+  };
+}
+
+/**
+ * Runs `wrk -t<threads> -c<connections> -d<seconds>s --latency --timeout <timeout>s [-H header…] url`
+ * and parses its report. Only ever pointed at 127.0.0.1.
+ */
+export async function runWrk(opts: {
+  wrk: string;
+  url: string;
+  threads: number;
+  connections: number;
+  seconds: number;
+  headers?: Record<string, string>;
+  timeoutSeconds?: number;
+}): Promise<WrkResult> {
+  if (!opts.url.startsWith("http://127.0.0.1:")) throw new Error(`wrk only against 127.0.0.1: ${opts.url}`);
+  const args = [
+    `-t${opts.threads}`,
+    `-c${opts.connections}`,
+    `-d${opts.seconds}s`,
+    "--latency",
+    "--timeout",
+    `${opts.timeoutSeconds ?? 30}s`,
+    ...Object.entries(opts.headers ?? {}).flatMap(([k, v]) => ["-H", `${k}: ${v}`]),
+    opts.url,
+  ];
+  const started = performance.now();
+  const child = spawn(opts.wrk, args, { stdio: ["ignore", "pipe", "pipe"] });
+  let out = "";
+  let err = "";
+  child.stdout.setEncoding("utf8").on("data", (s: string) => (out += s));
+  child.stderr.setEncoding("utf8").on("data", (s: string) => (err += s));
+  let cpu = 0;
+  const sample = () => {
+    const c = processCpuSeconds(child.pid);
+    if (Number.isFinite(c)) cpu = c;
+  };
+  const timer = setInterval(sample, 50);
+  const killer = setTimeout(() => child.kill("SIGKILL"), (opts.seconds + 60) * 1000);
+  const code = await new Promise<number | null>((r, reject) => {
+    child.once("error", reject);
+    child.once("exit", (c) => r(c));
+  }).finally(() => {
+    clearInterval(timer);
+    clearTimeout(killer);
+  });
+  if (code !== 0) throw new Error(`wrk ${args.join(" ")}: exit code ${code}\n${out}${err}`);
+  return {
+    ...parseWrk(out),
+    cpuSeconds: cpu,
+    wallSeconds: (performance.now() - started) / 1000,
+    output: out,
+  };
 }
