@@ -117,7 +117,7 @@ async function checkAgainstStore(db: Database, plan: ImportPlan): Promise<void> 
         [
           ...unknown
             .slice(0, 20)
-            .map(([code, where]) => `${where}: unknown area code ${code} (division ${plan.division})`),
+            .map(([code, row]) => `${row.where}: unknown area code ${code} (division ${plan.division})`),
           ...(unknown.length > 20 ? [`… and ${unknown.length - 20} more`] : []),
           known.size === 0
             ? `no areas of division ${plan.division} are registered yet: import its area division first, or set areas.register: true`

@@ -66,7 +66,7 @@ export interface ImportPlan {
   readonly indicators: readonly PlannedIndicator[];
   readonly values: ReadonlyMap<string, ValueColumns>;
   /** Area codes used by values (for the unknown-code check against the store). */
-  readonly usedCodes: ReadonlyMap<string, string>;
+  readonly usedCodes: ReadonlyMap<string, { readonly where: string }>;
   readonly periods: readonly string[];
   readonly rows: number;
   readonly skippedRows: number;
@@ -147,11 +147,14 @@ function periodResolver(
 
 function rowsOfCsv(table: CsvTable, file: string): { columns: Set<string>; rows: InputRow[] } {
   const index = new Map(table.columns.map((c, i) => [c, i]));
-  const rows = table.records.map((r): InputRow => ({
-    where: `${file}:${r.line}`,
+  const rows = table.records.map((cells, i): InputRow => ({
+    // A getter: the line number is looked up only for a message.
+    get where() {
+      return `${file}:${table.lineOf(i)}`;
+    },
     get: (c) => {
-      const i = index.get(c);
-      return i === undefined ? undefined : r.cells[i];
+      const at = index.get(c);
+      return at === undefined ? undefined : cells[at];
     },
     geometry: null,
   }));
@@ -276,8 +279,9 @@ export function planImport(
     });
 
   const areas = new Map<string, PlannedArea>();
-  const usedCodes = new Map<string, string>();
-  const seenKeys = new Map<string, string>();
+  // Rows, not their locations: a location is only worked out for a message.
+  const usedCodes = new Map<string, InputRow>();
+  const seenKeys = new Map<string, InputRow>();
   const periods = new Set<string>();
   let skippedRows = 0;
   let missingValues = 0;
@@ -298,6 +302,7 @@ export function planImport(
     return "invalid";
   };
 
+  const periodCache = new Map<number, string | undefined>(); // per row, reused: 1 M rows, 1 M fewer maps
   rows.forEach((row, rowIndex) => {
     if (onProgress && rowIndex % 20_000 === 0) onProgress(rowIndex / rows.length);
     if (mapping.filter && cellText(row.get(mapping.filter.column)) !== String(mapping.filter.equals)) {
@@ -347,7 +352,7 @@ export function planImport(
       const existing = areas.get(code);
       if (existing && mapping.areas.geometry) {
         errors.add(
-          `${row.where}: duplicate key: area ${code} already has a feature (${usedCodes.get(code)})`,
+          `${row.where}: duplicate key: area ${code} already has a feature (${usedCodes.get(code)?.where})`,
         );
         return;
       }
@@ -361,7 +366,7 @@ export function planImport(
         });
       }
     }
-    if (!usedCodes.has(code)) usedCodes.set(code, row.where);
+    if (!usedCodes.has(code)) usedCodes.set(code, row);
 
     // Variant.
     let suffix = "";
@@ -378,7 +383,7 @@ export function planImport(
     }
 
     // Values.
-    const periodCache = new Map<number, string | undefined>();
+    periodCache.clear();
     mapping.indicators.forEach((ind, i) => {
       const resolver = indicatorPeriod[i]!;
       // One period lookup (and one duplicate check) per distinct period spec per row.
@@ -393,11 +398,11 @@ export function planImport(
           const first = seenKeys.get(key);
           if (first) {
             errors.add(
-              `${row.where}: duplicate key: area ${code}, period ${period}${suffix ? `, ${suffix}` : ""} already at ${first}`,
+              `${row.where}: duplicate key: area ${code}, period ${period}${suffix ? `, ${suffix}` : ""} already at ${first.where}`,
             );
             period = undefined;
             periodCache.set(specKey, undefined);
-          } else seenKeys.set(key, row.where);
+          } else seenKeys.set(key, row);
         }
       }
       if (!period) return;

@@ -5,6 +5,7 @@
  */
 import { basename } from "node:path";
 import { parse } from "csv-parse";
+import { parse as parseSync } from "csv-parse/sync";
 import iconv from "iconv-lite";
 import { InputError } from "../errors.js";
 
@@ -20,8 +21,13 @@ export interface CsvOptions {
 
 export interface CsvTable {
   readonly columns: readonly string[];
-  /** Records, each with its 1-based line number in the file. */
-  readonly records: readonly { readonly line: number; readonly cells: readonly string[] }[];
+  /** Records (without the header), as cells. */
+  readonly records: readonly (readonly string[])[];
+  /**
+   * The 1-based line in the file where record `index` ends. Computed on first use only (error
+   * messages): asking csv-parse for line information on every record doubles the parse time.
+   */
+  lineOf(index: number): number;
   readonly encoding: Encoding;
   readonly delimiter: Delimiter;
   readonly notes: readonly string[];
@@ -116,6 +122,22 @@ export function detectDelimiter(text: string): Delimiter {
   return best[1] > 0 ? best[0] : ",";
 }
 
+const FEED_CHARS = 1 << 20;
+
+/** Checks the header: every column named, no name twice. The header is line 1 (after a BOM). */
+function headerColumns(record: string[], file: string): string[] {
+  const columns = record.map((c) => c.trim());
+  const seen = new Map<string, number>();
+  columns.forEach((c, i) => {
+    if (c === "") throw new InputError(`${file}:1:${i + 1}: header column ${i + 1} has no name`);
+    const prev = seen.get(c);
+    if (prev !== undefined)
+      throw new InputError(`${file}:1: header names column "${c}" twice (columns ${prev + 1} and ${i + 1})`);
+    seen.set(c, i);
+  });
+  return columns;
+}
+
 interface CsvParseError extends Error {
   code?: string;
   lines?: number;
@@ -147,43 +169,41 @@ export async function readCsv(
   if (options.delimiter === "auto") notes.push(`delimiter detected: ${DELIMITER_NAMES[delimiter]}`);
   const maxRecordChars = options.maxRecordChars ?? 1_048_576;
 
-  const parser = parse(text, {
+  const options_ = {
     delimiter,
     bom: true,
     relax_column_count: false,
     skip_empty_lines: true,
     max_record_size: maxRecordChars,
-    info: true,
-  });
+  };
   let columns: string[] | undefined;
-  const records: { line: number; cells: string[] }[] = [];
-  let lastReport = 0;
+  const records: string[][] = [];
   try {
-    for await (const item of parser as AsyncIterable<{
-      record: string[];
-      info: { lines: number; bytes: number };
-    }>) {
-      if (!columns) {
-        columns = item.record.map((c) => c.trim());
-        const seen = new Map<string, number>();
-        columns.forEach((c, i) => {
-          if (c === "")
-            throw new InputError(`${file}:${item.info.lines}:${i + 1}: header column ${i + 1} has no name`);
-          const prev = seen.get(c);
-          if (prev !== undefined)
-            throw new InputError(
-              `${file}:${item.info.lines}: header names column "${c}" twice (columns ${prev + 1} and ${i + 1})`,
-            );
-          seen.set(c, i);
-        });
-        continue;
-      }
-      records.push({ line: item.info.lines, cells: item.record });
-      if (onProgress && item.info.bytes - lastReport > 1_000_000) {
-        lastReport = item.info.bytes;
-        onProgress(item.info.bytes / text.length);
-      }
-    }
+    await new Promise<void>((resolve, reject) => {
+      const parser = parse(options_);
+      parser.on("readable", () => {
+        let record: string[] | null;
+        while ((record = parser.read() as string[] | null) !== null) {
+          if (columns) records.push(record);
+          else columns = headerColumns(record, file);
+        }
+      });
+      parser.on("error", reject);
+      parser.on("end", resolve);
+      // Fed in slices so a server importing a large file keeps answering and progress is visible.
+      let offset = 0;
+      const feed = (): void => {
+        if (offset >= text.length) {
+          parser.end();
+          return;
+        }
+        parser.write(text.slice(offset, offset + FEED_CHARS));
+        offset += FEED_CHARS;
+        onProgress?.(Math.min(offset / text.length, 0.99));
+        setImmediate(feed);
+      };
+      feed();
+    });
   } catch (e) {
     if (e instanceof InputError) throw e;
     throw csvError(e as CsvParseError, file, text, columns?.length, maxRecordChars);
@@ -191,7 +211,14 @@ export async function readCsv(
   if (!columns) throw new InputError(`${file}: the file is empty; expected a header line and rows`);
   if (records.length === 0) throw new InputError(`${file}: the file has a header but no rows`);
   onProgress?.(1);
-  return { columns, records, encoding: decoded.encoding, delimiter, notes };
+  let lines: number[] | undefined;
+  const lineOf = (index: number): number => {
+    lines ??= (parseSync(text, { ...options_, info: true }) as unknown as { info: { lines: number } }[])
+      .slice(1)
+      .map((r) => r.info.lines);
+    return lines[index] ?? 0;
+  };
+  return { columns, records, lineOf, encoding: decoded.encoding, delimiter, notes };
 }
 
 /**
