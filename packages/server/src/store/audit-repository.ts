@@ -32,10 +32,11 @@ export class AuditLog {
   /** Queues one record; it is written within `intervalMs`. */
   record(entry: AuditEntry): void {
     this.buffer.push(entry);
+    // unref: a pending flush never keeps a finished CLI process alive; close() flushes explicitly.
     this.timer ??= setTimeout(() => {
       this.timer = undefined;
       void this.flush();
-    }, this.intervalMs);
+    }, this.intervalMs).unref();
   }
 
   /** Writes every queued record now. */
