@@ -10,8 +10,14 @@
  * Ceilings, each into a fresh DuckDB file with 2 threads (as the server opens it):
  * - `CREATE TABLE t AS SELECT * FROM read_csv(file)`: the wide table as it is.
  * - read_csv + UNPIVOT into a table shaped like indicator_values: the same long format we store.
- * Diagnostic: appending the same ~4 M long rows through the node-api Appender one cell at a time, as
- * the importer's write step does.
+ * Prototype of the suggested importer: read_csv (all VARCHAR) into a staging table, the checks our
+ * importer makes on this file done in SQL, areas registered and values written with INSERT … SELECT.
+ * Diagnostics, from the same ~4 M long rows pre-parsed in JavaScript (parsing not timed):
+ * - the importer's write path since 5a4a0d8 (`stageValues`): a temporary CSV written from JavaScript,
+ *   read back with read_csv into a temp table, then INSERT … SELECT; and the same with ORDER BY
+ *   indicator_id, period on the INSERT (no order-preserving batch insert, so nothing for the next
+ *   checkpoint to rewrite);
+ * - its write path before: the node-api Appender one cell at a time, and in 2048-row DataChunks.
  *
  * Usage: node --import tsx bench/import-throughput.ts [--runs 3] [--rows 1000000] [--no-profile]
  *        node --import tsx bench/import-throughput.ts --generate-only [--rows 1000000]
@@ -23,6 +29,7 @@ import {
   closeSync,
   existsSync,
   mkdirSync,
+  mkdtempSync,
   openSync,
   readdirSync,
   readFileSync,
@@ -30,8 +37,10 @@ import {
   statSync,
   writeSync,
 } from "node:fs";
+import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import { pathToFileURL } from "node:url";
+import type { DuckDBConnection } from "@duckdb/node-api";
 import type * as ImportService from "../packages/server/src/ingest/import-service.js";
 import type * as DatabaseModule from "../packages/server/src/store/database.js";
 import {
@@ -175,6 +184,8 @@ interface OursResult {
   readonly values: number;
   readonly areas: number;
   readonly derivedValues: number;
+  /** Time per SQL statement (text with literals collapsed) during the import, and how often it ran. */
+  readonly sql: Record<string, { ms: number; n: number }>;
   readonly maxRss: number;
   readonly dbBytes: number;
   readonly cpuSeconds: number;
@@ -186,6 +197,8 @@ interface DuckResult {
   readonly ms: number;
   readonly checkpointMs: number;
   readonly rows: number;
+  /** The SQL prototype only: problems its checks found (0 for this file). */
+  readonly problems?: number;
   readonly maxRss: number;
   readonly dbBytes: number;
   readonly cpuSeconds: number;
@@ -216,12 +229,51 @@ async function importer() {
   return { importFile: svc.importFile, Database: db.Database, from: "src" };
 }
 
+/**
+ * Times every statement the importer sends through @duckdb/node-api (`run`, `runAndReadAll`), by its
+ * text with literals and whitespace collapsed: where the write transaction's DuckDB time goes.
+ */
+async function timeStatements(): Promise<Map<string, { ms: number; n: number }>> {
+  const { DuckDBConnection } = await import("@duckdb/node-api");
+  const times = new Map<string, { ms: number; n: number }>();
+  const proto = DuckDBConnection.prototype as unknown as Record<
+    "run" | "runAndReadAll",
+    (this: unknown, sql: string, ...rest: unknown[]) => Promise<unknown>
+  >;
+  let depth = 0; // runAndReadAll calls run: count the outer call only (the importer runs one at a time)
+  for (const name of ["run", "runAndReadAll"] as const) {
+    const original = proto[name];
+    proto[name] = async function (this: unknown, sql: string, ...rest: unknown[]) {
+      if (depth > 0) return original.call(this, sql, ...rest);
+      depth++;
+      const started = performance.now();
+      try {
+        return await original.call(this, sql, ...rest);
+      } finally {
+        depth--;
+        const key = sql
+          .replaceAll(/'[^']*'/g, "'…'")
+          .replaceAll(/\s+/g, " ")
+          .trim()
+          .slice(0, 90);
+        const t = times.get(key) ?? { ms: 0, n: 0 };
+        t.ms += performance.now() - started;
+        t.n++;
+        times.set(key, t);
+      }
+    };
+  }
+  return times;
+}
+
 async function workerOurs(db: string): Promise<OursResult> {
+  const statements = await timeStatements();
   const { Database, importFile, from } = await importer();
   removeDb(db);
   const t0 = performance.now();
   const database = await Database.open({ path: db });
   const t1 = performance.now();
+  statements.clear(); // migrations are not part of the import
   const marks: Record<string, number> = {};
   const report = await importFile(database, {
     file: CSV_FILE,
@@ -233,6 +285,7 @@ async function workerOurs(db: string): Promise<OursResult> {
     },
   });
   const t2 = performance.now();
+  const sql = Object.fromEntries(statements);
   await database.checkpoint();
   const t3 = performance.now();
   database.close();
@@ -254,6 +307,7 @@ async function workerOurs(db: string): Promise<OursResult> {
     values: report.values,
     areas: report.areas,
     derivedValues: report.derivedValues ?? 0,
+    sql,
     maxRss: maxRss(),
     dbBytes: statSync(db).size,
     cpuSeconds: cpuSeconds(),
@@ -266,7 +320,67 @@ const LONG_TABLE = `CREATE TABLE v (
   area_code VARCHAR NOT NULL, period VARCHAR NOT NULL, value DOUBLE NOT NULL,
   numerator DOUBLE, denominator DOUBLE, derived BOOLEAN NOT NULL, delivery_id INTEGER NOT NULL)`;
 
-type DuckKind = "wide" | "long" | "appender" | "chunks";
+/** The areas table, as in packages/server/src/store/migrations.ts. */
+const AREA_TABLE = `CREATE TABLE a (
+  code VARCHAR NOT NULL, division SMALLINT NOT NULL, level VARCHAR NOT NULL,
+  name VARCHAR, name_division SMALLINT, parent_code VARCHAR, gemeente_code VARCHAR,
+  has_geometry BOOLEAN NOT NULL DEFAULT false, source_id VARCHAR,
+  PRIMARY KEY (code, division))`;
+
+/** The mapping's default missing markers (packages/core/src/mapping.ts). */
+const MISSING = [".", "", "-99999999", "-99999997", "x"];
+
+/**
+ * The suggested importer, as a prototype for this mapping: DuckDB reads the file as text, SQL makes
+ * the checks `planImport` makes here (area code form, period form, number form with the missing
+ * markers, duplicate area + period), and the areas and long values are written with INSERT … SELECT,
+ * all in one transaction. A real version would generate this SQL from the mapping, fetch the first
+ * 50 problems with their lines when the count is not 0, and derive parents in SQL. Line numbers are
+ * row numbers + 1 here (exact for files without quoted line breaks). Returns the number of problems.
+ */
+async function sqlImport(conn: DuckDBConnection, file: string): Promise<number> {
+  const missing = MISSING.map((m) => `'${m}'`).join(", ");
+  const num = (c: string) =>
+    `CASE WHEN trim(${c}) IN (${missing}) OR ${c} IS NULL THEN NULL ELSE TRY_CAST(trim(${c}) AS DOUBLE) END`;
+  const bad = (c: string) =>
+    `(${c} IS NOT NULL AND trim(${c}) NOT IN (${missing}) AND NOT regexp_full_match(trim(${c}), '[-+]?(?:\\d+(?:\\.\\d*)?|\\.\\d+)(?:[eE][-+]?\\d+)?'))`;
+  await conn.run("BEGIN TRANSACTION");
+  await conn.run(`CREATE TEMP TABLE raw AS
+    SELECT row_number() OVER () + 1 AS line, upper(trim(gebiedscode)) AS code, trim(jaar) AS period,
+           ${INDICATORS.join(", ")}
+    FROM read_csv('${file}', header = true, all_varchar = true, delim = ',')`);
+  const checks = await conn.runAndReadAll(`SELECT
+      count_if(NOT regexp_full_match(code, 'BU\\d{4}[0-9A-Z]{4}|WK\\d{4}[0-9A-Z]{2}|GM\\d{4}'))::INTEGER AS bad_code,
+      count_if(NOT regexp_full_match(period, '\\d{4}(?:-(?:Q[1-4]|0[1-9]|1[0-2]|W(?:0[1-9]|[1-4]\\d|5[0-3])))?'))::INTEGER AS bad_period,
+      ${INDICATORS.map((c) => `count_if(${bad(c)})::INTEGER`).join(" + ")} AS bad_number
+    FROM raw`);
+  const dup = await conn.runAndReadAll(
+    "SELECT count(*)::INTEGER FROM (SELECT code, period FROM raw GROUP BY ALL HAVING count(*) > 1)",
+  );
+  const problems =
+    (checks.getRows()[0] as number[]).reduce((x, y) => x + y, 0) + Number(dup.getRows()[0]![0]);
+  await conn.run(`INSERT OR REPLACE INTO a
+    SELECT DISTINCT code, 2023, 'buurt', NULL, NULL, 'WK' || substr(code, 3, 6), 'GM' || substr(code, 3, 4), false, 'bench-synthetic'
+    FROM raw`);
+  await conn.run(`INSERT INTO v
+    SELECT 'bench_' || name, 2023, 'buurt', code, period, value, NULL, NULL, false, 1
+    FROM (UNPIVOT (SELECT code, period, ${INDICATORS.map((c) => `${num(c)} AS ${c}`).join(", ")} FROM raw)
+          ON ${INDICATORS.join(", ")} INTO NAME name VALUE value)`);
+  await conn.run("DROP TABLE raw");
+  await conn.run("COMMIT");
+  return problems;
+}
+
+type DuckKind = "wide" | "long" | "sql" | "stage" | "stage-sorted" | "appender" | "chunks";
+const DUCK_KINDS: readonly DuckKind[] = [
+  "wide",
+  "long",
+  "sql",
+  "stage",
+  "stage-sorted",
+  "appender",
+  "chunks",
+];
 
 /** The file's values in long form, parsed with split (for the append diagnostics; not timed). */
 function longColumns(): { ids: string[]; codes: string[]; periods: string[]; values: number[] } {
@@ -295,8 +409,10 @@ async function workerDuck(db: string, kind: DuckKind): Promise<DuckResult> {
   const instance = await duck.DuckDBInstance.create(db, { threads: "2" });
   const conn = await instance.connect();
   const file = CSV_FILE.replaceAll("'", "''");
-  const long = kind === "appender" || kind === "chunks" ? longColumns() : undefined;
+  const long = ["appender", "chunks", "stage", "stage-sorted"].includes(kind) ? longColumns() : undefined;
   if (kind !== "wide") await conn.run(LONG_TABLE);
+  if (kind === "sql") await conn.run(AREA_TABLE);
+  let problems = NaN;
   const t0 = performance.now();
   if (kind === "wide") {
     await conn.run(`CREATE TABLE t AS SELECT * FROM read_csv('${file}')`);
@@ -305,6 +421,45 @@ async function workerDuck(db: string, kind: DuckKind): Promise<DuckResult> {
       SELECT 'bench_' || name, 2023, 'buurt', gebiedscode, jaar::VARCHAR, value, NULL, NULL, false, 1
       FROM (UNPIVOT (SELECT * FROM read_csv('${file}', nullstr = '.'))
             ON ${INDICATORS.join(", ")} INTO NAME name VALUE value)`);
+  } else if (kind === "sql") {
+    problems = await sqlImport(conn, file);
+  } else if (kind === "stage" || kind === "stage-sorted") {
+    // The importer's stageValues (packages/server/src/store/delivery-repository.ts), from the same
+    // pre-parsed columns: CSV lines built in JS, written in 65,536-line chunks, read back, inserted.
+    const c = long!;
+    const dir = mkdtempSync(join(tmpdir(), "wijkradar-bench-"));
+    const path = join(dir, "values.csv");
+    await conn.run("BEGIN TRANSACTION");
+    try {
+      const fd = openSync(path, "w", 0o600);
+      let chunk: string[] = [];
+      const flush = () => {
+        if (chunk.length) writeSync(fd, chunk.join(""));
+        chunk = [];
+      };
+      const num = (n: number): string => (Number.isNaN(n) ? "" : String(n));
+      for (let i = 0; i < c.values.length; i++) {
+        chunk.push(
+          `${c.ids[i]},buurt,${c.codes[i]},${c.periods[i]},${c.values[i]},${num(NaN)},${num(NaN)}\n`,
+        );
+        if (chunk.length === 65_536) flush();
+      }
+      flush();
+      closeSync(fd);
+      await conn.run(
+        `CREATE OR REPLACE TEMP TABLE staged_values AS
+         SELECT * FROM read_csv('${path}', header = false, auto_detect = false, delim = ',', quote = '', escape = '',
+           columns = {'indicator_id': 'VARCHAR', 'level': 'VARCHAR', 'area_code': 'VARCHAR', 'period': 'VARCHAR',
+                      'value': 'DOUBLE', 'numerator': 'DOUBLE', 'denominator': 'DOUBLE'})`,
+      );
+      await conn.run(`INSERT INTO v
+        SELECT indicator_id, 2023, level, area_code, period, value, numerator, denominator, false, 1 FROM staged_values
+        ${kind === "stage-sorted" ? "ORDER BY indicator_id, period" : ""}`);
+      await conn.run("DROP TABLE staged_values");
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+    await conn.run("COMMIT");
   } else if (kind === "appender") {
     // The importer's write step in isolation: the same long rows through the Appender, cell by cell.
     const c = long!;
@@ -372,7 +527,15 @@ async function workerDuck(db: string, kind: DuckKind): Promise<DuckResult> {
   const checkpointMs = performance.now() - c0;
   conn.closeSync();
   instance.closeSync();
-  return { ms, checkpointMs, rows, maxRss: maxRss(), dbBytes: statSync(db).size, cpuSeconds: cpuSeconds() };
+  return {
+    ms,
+    checkpointMs,
+    rows,
+    problems,
+    maxRss: maxRss(),
+    dbBytes: statSync(db).size,
+    cpuSeconds: cpuSeconds(),
+  };
 }
 
 function spawnWorker<T extends { cpuSeconds: number; otherLoad?: number }>(
@@ -426,12 +589,15 @@ function where(url: string): string {
 const STEPS = [
   "readCsv",
   "decodeText",
+  "feed",
+  "lineOf",
   "planImport",
   "rowsOfCsv",
   "parseCell",
+  "checkAgainstStore",
   "writeDelivery",
   "registerAreas",
-  "appendValues",
+  "stageValues",
   "deriveParents",
   "aggregateToParents",
   "getRowObjectsJS",
@@ -521,12 +687,17 @@ export function run(): BenchResult {
     log(`  import ${fmtMs(r.importMs)}, ${fmtInt(r.values)} values, peak RSS ${fmtBytes(r.maxRss)}`);
     ours.push(r);
   }
-  const ceilings: Record<DuckKind, DuckResult[]> = { wide: [], long: [], appender: [], chunks: [] };
-  for (const kind of ["wide", "long", "appender", "chunks"] as const) {
+  const ceilings = Object.fromEntries(DUCK_KINDS.map((k) => [k, [] as DuckResult[]])) as Record<
+    DuckKind,
+    DuckResult[]
+  >;
+  for (const kind of DUCK_KINDS) {
     for (let i = 1; i <= runs; i++) {
       log(`duckdb ${kind}, run ${i}/${runs}`);
       const r = spawnWorker<DuckResult>(kind, join(OUT, `import-duckdb-${kind}.duckdb`));
-      log(`  ${fmtMs(r.ms)}, ${fmtInt(r.rows)} rows`);
+      log(
+        `  ${fmtMs(r.ms)}, ${fmtInt(r.rows)} rows${r.problems === undefined || r.problems === null ? "" : `, ${r.problems} problems`}`,
+      );
       ceilings[kind].push(r);
     }
   }
@@ -567,6 +738,7 @@ export function run(): BenchResult {
       fmtInt((rows / ms) * 1000),
       fmtInt(((long ? values : gen.cells) / ms) * 1000),
       fmtMs(med(rs, (r) => r.checkpointMs)),
+      fmtBytes(med(rs, (r) => r.dbBytes)),
       fmtBytes(med(rs, (r) => r.maxRss)),
       `${med(rs, (r) => r.cpuSeconds).toFixed(1)} s`,
       med(rs, (r) => r.otherLoad ?? NaN).toFixed(2),
@@ -590,6 +762,7 @@ export function run(): BenchResult {
           "rows/s",
           "values/s",
           "checkpoint",
+          "db file",
           "peak RSS",
           "CPU (process)",
           "other load",
@@ -597,12 +770,13 @@ export function run(): BenchResult {
         ],
         rows: [
           [
-            "ours: importFile (read, parse, validate, write incl. derived parents)",
+            "ours: importFile (read, parse, validate, write; derives parents where they are registered)",
             ours.length,
             fmtMs(oursMs),
             fmtInt((rows / oursMs) * 1000),
             fmtInt((values / oursMs) * 1000),
             fmtMs(med(ours, (r) => r.checkpointMs)),
+            fmtBytes(med(ours, (r) => r.dbBytes)),
             fmtBytes(med(ours, (r) => r.maxRss)),
             `${med(ours, (r) => r.cpuSeconds).toFixed(1)} s`,
             med(ours, (r) => r.otherLoad ?? NaN).toFixed(2),
@@ -611,7 +785,22 @@ export function run(): BenchResult {
           ceilingRow("ceiling: DuckDB CREATE TABLE AS read_csv (wide, as is)", ceilings.wide, false),
           ceilingRow("ceiling: DuckDB read_csv + UNPIVOT into the long value table", ceilings.long, true),
           ceilingRow(
-            "diagnostic: node-api Appender, same long rows, cell by cell (pre-parsed)",
+            "prototype: read_csv (VARCHAR) staging, checks in SQL, areas + values by INSERT … SELECT",
+            ceilings.sql,
+            true,
+          ),
+          ceilingRow(
+            "diagnostic: importer's stageValues path, same long rows (JS → temp CSV → read_csv → INSERT; pre-parsed)",
+            ceilings.stage,
+            true,
+          ),
+          ceilingRow(
+            "diagnostic: the same, INSERT … SELECT … ORDER BY indicator_id, period",
+            ceilings["stage-sorted"],
+            true,
+          ),
+          ceilingRow(
+            "diagnostic: node-api Appender, same long rows, cell by cell (pre-parsed; the write path before 5a4a0d8)",
             ceilings.appender,
             true,
           ),
@@ -633,6 +822,16 @@ export function run(): BenchResult {
           }),
           ["checkpoint after import (not in import time)", fmtMs(med(ours, (r) => r.checkpointMs)), "–"],
         ],
+      },
+      {
+        title:
+          "Our importer's SQL statements during the import (medians over the runs; wall time until each statement's promise resolves)",
+        columns: ["statement (literals as '…')", "calls", "time", "share of import"],
+        rows: Object.keys(ours[0]?.sql ?? {})
+          .map((k) => [k, med(ours, (r) => r.sql[k]?.ms ?? 0), ours[0]!.sql[k]!.n] as const)
+          .sort((a, b) => b[1] - a[1])
+          .filter(([, ms]) => ms >= 1)
+          .map(([k, ms, n]) => [k, n, fmtMs(ms), `${((ms / oursMs) * 100).toFixed(1)} %`]),
       },
       ...profileTables,
     ],
