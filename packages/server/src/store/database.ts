@@ -39,11 +39,6 @@ export function quoteIdent(name: string): string {
   return `"${name.replaceAll('"', '""')}"`;
 }
 
-/** Quotes a string literal for SQL where a parameter cannot be bound (table function arguments). */
-export function quoteLiteral(value: string): string {
-  return `'${value.replaceAll("'", "''")}'`;
-}
-
 function toValues(params: readonly SqlParam[] | undefined): DuckDBValue[] | undefined {
   return params ? (params as DuckDBValue[]) : undefined;
 }

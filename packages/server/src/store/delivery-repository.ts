@@ -12,10 +12,7 @@ import {
   type IndicatorMeta,
   type Source,
 } from "@wijkradar/core";
-import { closeSync, mkdtempSync, openSync, rmSync, writeSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { quoteLiteral, type Database, type Executor } from "./database.js";
+import type { Database, Executor } from "./database.js";
 
 export interface AreaInput {
   readonly code: string;
@@ -214,48 +211,31 @@ async function borrowNames(ex: Executor): Promise<void> {
 }
 
 /**
- * Stages the delivery's values in the temp table `staged_values`. DuckDB's own CSV reader on a
- * temporary file beats the appender
- * here (≈10 native calls per value through the Node binding): the file is written in chunks and
- * removed afterwards. Numbers are written in JavaScript's shortest round-trip form, so no precision
- * is lost; codes, periods and ids never contain commas or quotes (validated before).
+ * Stages the delivery's values in the temp table `staged_values` (appender), so that slices,
+ * replacement and the insert run as set operations in SQL.
  */
 async function stageValues(ex: Executor, d: DeliveryInput): Promise<void> {
-  const dir = mkdtempSync(join(tmpdir(), "wijkradar-load-"));
-  const path = join(dir, "values.csv");
-  const fd = openSync(path, "w", 0o600);
-  try {
-    let chunk: string[] = [];
-    const flush = (): void => {
-      if (chunk.length) writeSync(fd, chunk.join(""));
-      chunk = [];
-    };
-    const num = (n: number | undefined): string => (n === undefined || Number.isNaN(n) ? "" : String(n));
-    for (const [id, cols] of d.values) {
-      const prefix = `${id},`;
-      for (let i = 0; i < cols.values.length; i++) {
-        chunk.push(
-          `${prefix}${cols.levels[i]},${cols.areaCodes[i]},${cols.periods[i]},${cols.values[i]},${num(cols.numerators[i])},${num(cols.denominators[i])}\n`,
-        );
-        if (chunk.length === 65_536) flush();
-      }
+  await ex.run(`CREATE OR REPLACE TEMP TABLE staged_values (
+    indicator_id VARCHAR, level VARCHAR, area_code VARCHAR, period VARCHAR,
+    value DOUBLE, numerator DOUBLE, denominator DOUBLE)`);
+  const a = await ex.appender("staged_values");
+  for (const [id, cols] of d.values) {
+    for (let i = 0; i < cols.values.length; i++) {
+      a.appendVarchar(id);
+      a.appendVarchar(cols.levels[i]!);
+      a.appendVarchar(cols.areaCodes[i]!);
+      a.appendVarchar(cols.periods[i]!);
+      a.appendDouble(cols.values[i]!);
+      const n = cols.numerators[i]!;
+      if (Number.isNaN(n)) a.appendNull();
+      else a.appendDouble(n);
+      const den = cols.denominators[i]!;
+      if (Number.isNaN(den)) a.appendNull();
+      else a.appendDouble(den);
+      a.endRow();
     }
-    flush();
-    closeSync(fd);
-    await ex.run(
-      `CREATE OR REPLACE TEMP TABLE staged_values AS
-       SELECT * FROM read_csv(${quoteLiteral(path)}, header = false, auto_detect = false, delim = ',', quote = '', escape = '',
-         columns = {'indicator_id': 'VARCHAR', 'level': 'VARCHAR', 'area_code': 'VARCHAR', 'period': 'VARCHAR',
-                    'value': 'DOUBLE', 'numerator': 'DOUBLE', 'denominator': 'DOUBLE'})`,
-    );
-  } finally {
-    try {
-      closeSync(fd);
-    } catch {
-      // already closed
-    }
-    rmSync(dir, { recursive: true, force: true });
   }
+  a.closeSync();
 }
 
 const AGGREGATION_ORDER: readonly AreaLevel[] = ["buurt", "wijk", "gemeente"];
@@ -378,7 +358,10 @@ export async function writeDelivery(db: Database, d: DeliveryInput): Promise<Del
     }
     await ex.run(
       `INSERT INTO indicator_values
-       SELECT indicator_id, ?, level, area_code, period, value, numerator, denominator, false, ? FROM staged_values`,
+       SELECT indicator_id, ?, level, area_code, period, value, numerator, denominator, false, ? FROM staged_values
+       -- Sorted: row groups then hold few indicators (tight zone maps for the values queries), and the
+       -- next checkpoint does not rewrite the new data (measured 0.86 s -> 3 ms, file 48 -> 27 MiB).
+       ORDER BY indicator_id, period, level, area_code`,
       [d.division, deliveryId],
     );
     await ex.run("DROP TABLE slices");
