@@ -27,10 +27,11 @@ const Host = z
     "expected an IP address (127.0.0.1, ::1, 0.0.0.0) or a host name",
   );
 
-const Bool = z.union([
-  z.boolean(),
-  z.enum(["true", "false", "1", "0"]).transform((s) => s === "true" || s === "1"),
-]);
+const BOOL_TEXT: Readonly<Record<string, boolean>> = { true: true, false: false, "1": true, "0": false };
+const Bool = z.preprocess(
+  (v) => (typeof v === "string" ? (BOOL_TEXT[v] ?? v) : v),
+  z.boolean({ error: "expected true, false, 1 or 0" }),
+);
 
 export const ConfigSchema = z
   .object({

@@ -16,6 +16,8 @@ describe("configuration", () => {
     const env = { WIJKRADAR_PORT: "9090", WIJKRADAR_HOST: "0.0.0.0", WIJKRADAR_DB: "/tmp/x.duckdb" };
     expect(loadConfig({ env })).toMatchObject({ port: 9090, host: "0.0.0.0", db: "/tmp/x.duckdb" });
     expect(loadConfig({ env, flags: { port: "7070" } }).port).toBe(7070);
+    expect(loadConfig({ env: { WIJKRADAR_DEMO: "0" } }).demo).toBe(false);
+    expect(loadConfig({ env: { WIJKRADAR_DEMO: "true" } }).demo).toBe(true);
   });
 
   it("reads a config file, overridden by the environment", () => {
@@ -34,6 +36,7 @@ describe("configuration", () => {
     [{ WIJKRADAR_HOST: "not a host!" }, /WIJKRADAR_HOST: "not a host!" is invalid: expected an IP address/],
     [{ WIJKRADAR_DB: "" }, /WIJKRADAR_DB/],
     [{ WIJKRADAR_PROT: "8080" }, /environment variable WIJKRADAR_PROT is not known/],
+    [{ WIJKRADAR_DEMO: "maybe" }, /WIJKRADAR_DEMO: "maybe" is invalid: expected true, false, 1 or 0/],
   ])("refuses %o with a message naming it", (env, message) => {
     expect(() => loadConfig({ env })).toThrow(ConfigError);
     expect(() => loadConfig({ env })).toThrow(message);
