@@ -73,6 +73,16 @@ describe("POST /api/imports through the running server", () => {
     expect((await fetch(`${base}/api/health`)).status).toBe(200);
   });
 
+  it.each([
+    ["regio,n,\nGM0034,1,\n", "upload.csv:1:3: header column 3 has no name"],
+    ["regio,n,n\nGM0034,1,2\n", 'upload.csv:1: header names column "n" twice (columns 2 and 3)'],
+  ])("answers 422 for a bad header (%j) and keeps serving", async (csv, message) => {
+    const res = await post(csv);
+    expect(res.status).toBe(422);
+    expect(((await res.json()) as { detail: string }).detail).toBe(message);
+    expect((await fetch(`${base}/api/health`)).status).toBe(200);
+  });
+
   it("answers 422 naming the field of an incomplete mapping", async () => {
     const res = await post("regio,n\nGM0034,1\n", {
       mapping: MAPPING.replace("areas: { code: regio, division: 2024, register: true }", ""),

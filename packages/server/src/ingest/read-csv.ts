@@ -182,10 +182,15 @@ export async function readCsv(
     await new Promise<void>((resolve, reject) => {
       const parser = parse(options_);
       parser.on("readable", () => {
-        let record: string[] | null;
-        while ((record = parser.read() as string[] | null) !== null) {
-          if (columns) records.push(record);
-          else columns = headerColumns(record, file);
+        // An error thrown in a stream handler would escape the promise (and crash a server): route it.
+        try {
+          let record: string[] | null;
+          while ((record = parser.read() as string[] | null) !== null) {
+            if (columns) records.push(record);
+            else columns = headerColumns(record, file);
+          }
+        } catch (e) {
+          parser.destroy(e as Error);
         }
       });
       parser.on("error", reject);
@@ -193,6 +198,7 @@ export async function readCsv(
       // Fed in slices so a server importing a large file keeps answering and progress is visible.
       let offset = 0;
       const feed = (): void => {
+        if (parser.destroyed) return;
         if (offset >= text.length) {
           parser.end();
           return;
