@@ -23,6 +23,13 @@ const PATTERNS: ReadonlyArray<readonly [AreaLevel, RegExp]> = [
   ["pc6", /^[1-9]\d{3}[A-Z]{2}$/],
 ];
 
+/**
+ * Codes CBS files list as gemeenten that are no part of the country's total: GM0998 "Buitenland"
+ * (abroad, in the PDOK key-figure files from 2017 on) and GM9999 (an unnamed placeholder in 2012).
+ * They are registered like other areas but never expected to add to a parent.
+ */
+export const PLACEHOLDER_AREA_CODES: ReadonlySet<string> = new Set(["GM0998", "GM9999"]);
+
 /** The form each level's codes take, for error messages. */
 export const CODE_FORMS: Readonly<Record<AreaLevel, string>> = {
   land: "NL01",

@@ -283,6 +283,32 @@ describe("derived parent values", () => {
     expect((await stored(indicator)).get("NL01")?.value).toBe(expected);
   });
 
+  it("a published parent value replaces the derived one: one row, not two", async () => {
+    await load("compleet.csv", COMPLETE, DERIVING);
+    const published = mapping({
+      indicators: [meta("misdrijven_per_1000", "rate-per-1000", { column: "rate" })],
+    });
+    await load("nl.csv", "code,naam,jaar,rate\nNL01,Nederland,2020,65\n", published);
+    const rows = await db.read((ex) =>
+      ex.all<{ value: number; derived: boolean }>(
+        "SELECT value, derived FROM indicator_values WHERE indicator_id = 'misdrijven_per_1000' AND area_code = 'NL01'",
+      ),
+    );
+    expect(rows).toEqual([{ value: 65, derived: false }]);
+  });
+
+  it("a registered gemeente without any figure blocks the national sum (no partial sums)", async () => {
+    await load("regio.csv", "code,naam,jaar,inwoners,pct\nGM0599,Rotterdam,2020,.,.\n");
+    await load("compleet.csv", COMPLETE, DERIVING);
+    expect((await stored("inwoners")).get("NL01")).toBeUndefined();
+  });
+
+  it("CBS placeholders such as GM0998 Buitenland do not block the national sum", async () => {
+    await load("regio.csv", "code,naam,jaar,inwoners,pct\nGM0998,Buitenland,2020,.,.\n");
+    await load("compleet.csv", COMPLETE, DERIVING);
+    expect((await stored("inwoners")).get("NL01")?.value).toBe(1000);
+  });
+
   it("a derived parent follows a replacing delivery", async () => {
     await load("compleet.csv", COMPLETE, DERIVING);
     await load("nieuw.csv", COMPLETE.replace("GM0034,Almere,2020,200,", "GM0034,Almere,2020,300,"), DERIVING);

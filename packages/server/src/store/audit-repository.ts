@@ -27,6 +27,8 @@ export class AuditLog {
   constructor(
     private readonly db: Database,
     private readonly intervalMs = 1000,
+    private readonly onError: (e: unknown) => void = (e) =>
+      console.error(`wijkradar: audit records could not be written yet: ${(e as Error).message}`),
   ) {}
 
   /** Queues one record; it is written within `intervalMs`. */
@@ -35,7 +37,8 @@ export class AuditLog {
     // unref: a pending flush never keeps a finished CLI process alive; close() flushes explicitly.
     this.timer ??= setTimeout(() => {
       this.timer = undefined;
-      void this.flush();
+      // Not awaited by anyone: report, keep the records (flush put them back) and try again later.
+      this.flush().catch((e: unknown) => this.onError(e));
     }, this.intervalMs).unref();
   }
 
@@ -48,25 +51,32 @@ export class AuditLog {
     const batch = this.buffer;
     this.buffer = [];
     if (batch.length === 0 || this.db.readOnly) return this.flushing;
-    this.flushing = this.flushing.then(() =>
-      this.db.transaction(async (ex) => {
-        const a = await ex.appender("audit_log");
-        for (const e of batch) {
-          a.appendTimestamp(timestampValue(BigInt(e.at.getTime()) * 1000n));
-          a.appendVarchar(e.actor);
-          a.appendVarchar(e.roles.join(","));
-          a.appendVarchar(e.purpose);
-          a.appendVarchar(e.action);
-          a.appendVarchar(e.object);
-          a.appendInteger(e.released);
-          a.appendInteger(e.suppressed);
-          a.appendInteger(e.denied);
-          a.appendVarchar(e.origin);
-          a.endRow();
-        }
-        a.closeSync();
-      }),
-    );
+    const write = (): Promise<void> =>
+      this.db.transaction((ex) =>
+        ex.append("audit_log", (a) => {
+          for (const e of batch) {
+            a.appendTimestamp(timestampValue(BigInt(e.at.getTime()) * 1000n));
+            a.appendVarchar(e.actor);
+            a.appendVarchar(e.roles.join(","));
+            a.appendVarchar(e.purpose);
+            a.appendVarchar(e.action);
+            a.appendVarchar(e.object);
+            a.appendInteger(e.released);
+            a.appendInteger(e.suppressed);
+            a.appendInteger(e.denied);
+            a.appendVarchar(e.origin);
+            a.endRow();
+          }
+        }),
+      );
+    // A failed write keeps its records for the next flush and does not poison the chain.
+    this.flushing = this.flushing
+      .catch(() => undefined)
+      .then(write)
+      .catch((e: unknown) => {
+        this.buffer.unshift(...batch);
+        throw e;
+      });
     return this.flushing;
   }
 

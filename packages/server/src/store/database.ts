@@ -23,7 +23,12 @@ export type Row = Record<string, unknown>;
 export interface Executor {
   all<T = Row>(sql: string, params?: readonly SqlParam[]): Promise<T[]>;
   run(sql: string, params?: readonly SqlParam[]): Promise<void>;
-  appender(table: string): Promise<DuckDBAppender>;
+  /**
+   * Bulk-appends rows to a table: `fill` appends synchronously; the rows are flushed when it returns.
+   * If it throws, the appended rows are cleared first — DuckDB would otherwise flush them when the
+   * appender is finalised, even after a ROLLBACK.
+   */
+  append(table: string, fill: (appender: DuckDBAppender) => void): Promise<void>;
 }
 
 export interface OpenOptions {
@@ -52,7 +57,17 @@ function executor(conn: DuckDBConnection): Executor {
     async run(sql: string, params?: readonly SqlParam[]): Promise<void> {
       await conn.run(sql, toValues(params));
     },
-    appender: (table: string) => conn.createAppender(table),
+    async append(table: string, fill: (appender: DuckDBAppender) => void): Promise<void> {
+      const appender = await conn.createAppender(table);
+      try {
+        fill(appender);
+      } catch (e) {
+        appender.clear();
+        appender.closeSync();
+        throw e;
+      }
+      appender.closeSync();
+    },
   };
 }
 

@@ -5,6 +5,7 @@
 import {
   aggregateToParents,
   gemeenteOfCode,
+  PLACEHOLDER_AREA_CODES,
   isAggregable,
   LAND_CODE,
   type AreaLevel,
@@ -144,25 +145,25 @@ async function upsertCatalogue(ex: Executor, d: DeliveryInput): Promise<void> {
 async function registerAreas(ex: Executor, d: DeliveryInput): Promise<void> {
   if (d.areas.length === 0) return;
   await ex.run("CREATE OR REPLACE TEMP TABLE staged_areas AS SELECT * FROM areas LIMIT 0");
-  const a = await ex.appender("staged_areas");
-  for (const area of d.areas) {
-    a.appendVarchar(area.code);
-    a.appendSmallInt(d.division);
-    a.appendVarchar(area.level);
-    if (area.name === null) a.appendNull();
-    else a.appendVarchar(area.name);
-    if (area.name === null) a.appendNull();
-    else a.appendSmallInt(d.division);
-    if (area.parentCode === null) a.appendNull();
-    else a.appendVarchar(area.parentCode);
-    const gm = gemeenteOfCode(area.code);
-    if (gm === undefined) a.appendNull();
-    else a.appendVarchar(gm);
-    a.appendBoolean(area.geometry !== null);
-    a.appendVarchar(d.source.id);
-    a.endRow();
-  }
-  a.closeSync();
+  await ex.append("staged_areas", (a) => {
+    for (const area of d.areas) {
+      a.appendVarchar(area.code);
+      a.appendSmallInt(d.division);
+      a.appendVarchar(area.level);
+      if (area.name === null) a.appendNull();
+      else a.appendVarchar(area.name);
+      if (area.name === null) a.appendNull();
+      else a.appendSmallInt(d.division);
+      if (area.parentCode === null) a.appendNull();
+      else a.appendVarchar(area.parentCode);
+      const gm = gemeenteOfCode(area.code);
+      if (gm === undefined) a.appendNull();
+      else a.appendVarchar(gm);
+      a.appendBoolean(area.geometry !== null);
+      a.appendVarchar(d.source.id);
+      a.endRow();
+    }
+  });
   // Keep a name or geometry flag another file of the same division gave, when this one has none.
   await ex.run(`INSERT OR REPLACE INTO areas
     SELECT s.code, s.division, s.level,
@@ -180,20 +181,20 @@ async function registerAreas(ex: Executor, d: DeliveryInput): Promise<void> {
   const withGeometry = d.areas.filter((x) => x.geometry !== null);
   if (withGeometry.length === 0) return;
   await ex.run("CREATE OR REPLACE TEMP TABLE staged_geometries AS SELECT * FROM area_geometries LIMIT 0");
-  const g = await ex.appender("staged_geometries");
-  for (const area of withGeometry) {
-    const geo = area.geometry!;
-    g.appendVarchar(area.code);
-    g.appendSmallInt(d.division);
-    g.appendVarchar(area.level);
-    if (area.parentCode === null) g.appendNull();
-    else g.appendVarchar(area.parentCode);
-    g.appendVarchar(geo.full);
-    g.appendVarchar(geo.simplified);
-    for (const n of geo.bbox) g.appendDouble(n);
-    g.endRow();
-  }
-  g.closeSync();
+  await ex.append("staged_geometries", (g) => {
+    for (const area of withGeometry) {
+      const geo = area.geometry!;
+      g.appendVarchar(area.code);
+      g.appendSmallInt(d.division);
+      g.appendVarchar(area.level);
+      if (area.parentCode === null) g.appendNull();
+      else g.appendVarchar(area.parentCode);
+      g.appendVarchar(geo.full);
+      g.appendVarchar(geo.simplified);
+      for (const n of geo.bbox) g.appendDouble(n);
+      g.endRow();
+    }
+  });
   await ex.run("INSERT OR REPLACE INTO area_geometries SELECT * FROM staged_geometries");
   await ex.run("DROP TABLE staged_geometries");
 }
@@ -205,7 +206,7 @@ async function borrowNames(ex: Executor): Promise<void> {
       SELECT a.code, a.division AS target, o.name, o.division,
              row_number() OVER (PARTITION BY a.code, a.division ORDER BY abs(o.division - a.division), o.division DESC) AS rn
       FROM areas a JOIN areas o ON o.code = a.code AND o.division <> a.division AND o.name_division = o.division
-      WHERE a.name IS NULL
+      WHERE a.name IS NULL OR a.name_division <> a.division
     ) b
     WHERE areas.code = b.code AND areas.division = b.target AND b.rn = 1`);
 }
@@ -218,24 +219,24 @@ async function stageValues(ex: Executor, d: DeliveryInput): Promise<void> {
   await ex.run(`CREATE OR REPLACE TEMP TABLE staged_values (
     indicator_id VARCHAR, level VARCHAR, area_code VARCHAR, period VARCHAR,
     value DOUBLE, numerator DOUBLE, denominator DOUBLE)`);
-  const a = await ex.appender("staged_values");
-  for (const [id, cols] of d.values) {
-    for (let i = 0; i < cols.values.length; i++) {
-      a.appendVarchar(id);
-      a.appendVarchar(cols.levels[i]!);
-      a.appendVarchar(cols.areaCodes[i]!);
-      a.appendVarchar(cols.periods[i]!);
-      a.appendDouble(cols.values[i]!);
-      const n = cols.numerators[i]!;
-      if (Number.isNaN(n)) a.appendNull();
-      else a.appendDouble(n);
-      const den = cols.denominators[i]!;
-      if (Number.isNaN(den)) a.appendNull();
-      else a.appendDouble(den);
-      a.endRow();
+  await ex.append("staged_values", (a) => {
+    for (const [id, cols] of d.values) {
+      for (let i = 0; i < cols.values.length; i++) {
+        a.appendVarchar(id);
+        a.appendVarchar(cols.levels[i]!);
+        a.appendVarchar(cols.areaCodes[i]!);
+        a.appendVarchar(cols.periods[i]!);
+        a.appendDouble(cols.values[i]!);
+        const n = cols.numerators[i]!;
+        if (Number.isNaN(n)) a.appendNull();
+        else a.appendDouble(n);
+        const den = cols.denominators[i]!;
+        if (Number.isNaN(den)) a.appendNull();
+        else a.appendDouble(den);
+        a.endRow();
+      }
     }
-  }
-  a.closeSync();
+  });
 }
 
 const AGGREGATION_ORDER: readonly AreaLevel[] = ["buurt", "wijk", "gemeente"];
@@ -245,17 +246,32 @@ const AGGREGATION_ORDER: readonly AreaLevel[] = ["buurt", "wijk", "gemeente"];
  * slices this delivery touched, where the source did not publish them and every child has a value.
  */
 async function deriveParents(ex: Executor, d: DeliveryInput, deliveryId: number): Promise<number> {
-  let derived = 0;
-  // Children that have no value at all in this division (CBS placeholders such as GM0998
-  // "Buitenland") are not expected to contribute; any other child without a value blocks the parent.
+  // The (indicator, period) pairs this delivery touched: their derived values are stale now, whatever
+  // kind the indicator is (a published parent may have replaced a derived one).
+  const touched: { ind: DeliveryInput["indicators"][number]; period: string }[] = [];
+  for (const ind of d.indicators) {
+    const cols = d.values.get(ind.id);
+    if (cols) for (const period of new Set(cols.periods)) touched.push({ ind, period });
+  }
+  if (touched.length === 0) return 0;
+  await ex.run(
+    `DELETE FROM indicator_values WHERE derived AND division = ?
+       AND list_contains(from_json(?::JSON, '["VARCHAR"]'), indicator_id || chr(31) || period)`,
+    [d.division, JSON.stringify(touched.map((t) => `${t.ind.id}\u001f${t.period}`))],
+  );
+  // Whether a child lacks parts is decided per parent by aggregateToParents; here only the kind counts.
+  const aggregable = touched.filter((t) => isAggregable(t.ind.kind, true));
+  if (aggregable.length === 0) return 0;
+
+  // Every registered child of a registered parent must have a value — except CBS placeholders.
   const children = await ex.all<{ parent_code: string; level: AreaLevel; codes: string[] }>(
     `SELECT parent_code, level, list(code) AS codes FROM areas a
      WHERE division = ? AND parent_code IS NOT NULL AND level IN ('gemeente', 'wijk', 'buurt')
-       AND EXISTS (SELECT 1 FROM indicator_values v WHERE v.area_code = a.code AND v.division = a.division)
+       AND NOT list_contains(from_json(?::JSON, '["VARCHAR"]'), code)
        -- Only parents that are areas of the division: a value for an unregistered wijk could not be served.
        AND EXISTS (SELECT 1 FROM areas p WHERE p.code = a.parent_code AND p.division = a.division)
      GROUP BY parent_code, level`,
-    [d.division],
+    [d.division, JSON.stringify([...PLACEHOLDER_AREA_CODES])],
   );
   const childrenByLevel = new Map<AreaLevel, Map<string, string[]>>();
   for (const c of children) {
@@ -263,66 +279,58 @@ async function deriveParents(ex: Executor, d: DeliveryInput, deliveryId: number)
     m.set(c.parent_code, c.codes);
     childrenByLevel.set(c.level, m);
   }
-  if (childrenByLevel.size === 0) return 0; // no registered parent has registered children: nothing to derive
-  const a = await ex.appender("indicator_values");
+  if (childrenByLevel.size === 0) return 0;
+
   const parentLevel: Record<string, AreaLevel> = { buurt: "wijk", wijk: "gemeente", gemeente: "land" };
-  for (const ind of d.indicators) {
-    const cols = d.values.get(ind.id);
-    if (!cols || cols.values.length === 0) continue;
-    const hasParts =
-      cols.numerators.some((n) => !Number.isNaN(n)) && cols.denominators.some((n) => !Number.isNaN(n));
-    if (!isAggregable(ind.kind, hasParts)) continue;
-    for (const period of new Set(cols.periods)) {
-      await ex.run(
-        "DELETE FROM indicator_values WHERE indicator_id = ? AND division = ? AND period = ? AND derived",
-        [ind.id, d.division, period],
-      );
-      const rows = await ex.all<{
-        area_code: string;
-        level: AreaLevel;
-        value: number;
-        numerator: number | null;
-        denominator: number | null;
-      }>(
-        `SELECT area_code, level, value, numerator, denominator FROM indicator_values
-         WHERE indicator_id = ? AND division = ? AND period = ?`,
-        [ind.id, d.division, period],
-      );
-      const byLevel = new Map<AreaLevel, CellValue[]>();
-      for (const r of rows) {
-        const list = byLevel.get(r.level) ?? [];
-        list.push({ code: r.area_code, value: r.value, numerator: r.numerator, denominator: r.denominator });
-        byLevel.set(r.level, list);
-      }
-      for (const level of AGGREGATION_ORDER) {
-        const known = byLevel.get(level);
-        const map = childrenByLevel.get(level);
-        if (!known || !map) continue;
-        const target = parentLevel[level]!;
-        const existing = byLevel.get(target) ?? [];
-        const parents = aggregateToParents([...known, ...existing], ind.kind, map);
-        for (const p of parents) {
-          a.appendVarchar(ind.id);
-          a.appendSmallInt(d.division);
-          a.appendVarchar(target);
-          a.appendVarchar(p.code);
-          a.appendVarchar(period);
-          a.appendDouble(p.value);
-          if (p.numerator === null) a.appendNull();
-          else a.appendDouble(p.numerator);
-          if (p.denominator === null) a.appendNull();
-          else a.appendDouble(p.denominator);
-          a.appendBoolean(true);
-          a.appendInteger(deliveryId);
-          a.endRow();
-        }
-        derived += parents.length;
-        byLevel.set(target, [...existing, ...parents]);
-      }
+  const out: { id: string; level: AreaLevel; period: string; cell: CellValue }[] = [];
+  for (const { ind, period } of aggregable) {
+    const rows = await ex.all<{
+      area_code: string;
+      level: AreaLevel;
+      value: number;
+      numerator: number | null;
+      denominator: number | null;
+    }>(
+      `SELECT area_code, level, value, numerator, denominator FROM indicator_values
+       WHERE indicator_id = ? AND division = ? AND period = ?`,
+      [ind.id, d.division, period],
+    );
+    const byLevel = new Map<AreaLevel, CellValue[]>();
+    for (const r of rows) {
+      const list = byLevel.get(r.level) ?? [];
+      list.push({ code: r.area_code, value: r.value, numerator: r.numerator, denominator: r.denominator });
+      byLevel.set(r.level, list);
+    }
+    // Bottom-up, so a derived wijk can feed a derived gemeente.
+    for (const level of AGGREGATION_ORDER) {
+      const known = byLevel.get(level);
+      const map = childrenByLevel.get(level);
+      if (!known || !map) continue;
+      const target = parentLevel[level]!;
+      const existing = byLevel.get(target) ?? [];
+      const parents = aggregateToParents([...known, ...existing], ind.kind, map);
+      for (const cell of parents) out.push({ id: ind.id, level: target, period, cell });
+      byLevel.set(target, [...existing, ...parents]);
     }
   }
-  a.closeSync();
-  return derived;
+  await ex.append("indicator_values", (a) => {
+    for (const { id, level, period, cell } of out) {
+      a.appendVarchar(id);
+      a.appendSmallInt(d.division);
+      a.appendVarchar(level);
+      a.appendVarchar(cell.code);
+      a.appendVarchar(period);
+      a.appendDouble(cell.value);
+      if (cell.numerator === null) a.appendNull();
+      else a.appendDouble(cell.numerator);
+      if (cell.denominator === null) a.appendNull();
+      else a.appendDouble(cell.denominator);
+      a.appendBoolean(true);
+      a.appendInteger(deliveryId);
+      a.endRow();
+    }
+  });
+  return out.length;
 }
 
 /**
@@ -367,7 +375,7 @@ export async function writeDelivery(db: Database, d: DeliveryInput): Promise<Del
     await ex.run("DROP TABLE slices");
     await ex.run("DROP TABLE staged_values");
     const derivedValues = await deriveParents(ex, d, deliveryId);
-    await borrowNames(ex);
+    if (d.areas.length > 0) await borrowNames(ex);
 
     let valueCount = 0;
     for (const cols of d.values.values()) valueCount += cols.values.length;
