@@ -39,11 +39,6 @@ export interface OpenOptions {
   readonly threads?: number;
 }
 
-/** Quotes an identifier (table or column name) for SQL; the only place identifiers are quoted. */
-export function quoteIdent(name: string): string {
-  return `"${name.replaceAll('"', '""')}"`;
-}
-
 function toValues(params: readonly SqlParam[] | undefined): DuckDBValue[] | undefined {
   return params ? (params as DuckDBValue[]) : undefined;
 }
@@ -132,7 +127,16 @@ export class Database {
     const readers: DuckDBConnection[] = [];
     for (let i = 0; i < (options.readers ?? 2); i++) readers.push(await instance.connect());
     const db = new Database(options.path, readOnly, instance, writer, readers);
-    if (!readOnly) await applyMigrations(executor(writer));
+    if (!readOnly) {
+      try {
+        await applyMigrations(executor(writer));
+      } catch (e) {
+        db.close();
+        throw new StoreError(`cannot migrate database ${options.path}: ${(e as Error).message}`, {
+          cause: e,
+        });
+      }
+    }
     return db;
   }
 
