@@ -310,7 +310,7 @@ export async function buildApp(options: AppOptions): Promise<App> {
     async (request, reply) => {
       const { level } = request.params;
       const { parent, dataDivision } = request.query;
-      const available = await geometryDivisions(db, level, undefined);
+      const available = await geometryDivisions(db, level);
       const division = request.query.division ?? available[0];
       if (division === undefined || !available.includes(division)) {
         throw new NotFoundError(
@@ -322,13 +322,8 @@ export async function buildApp(options: AppOptions): Promise<App> {
         dataDivision !== undefined
           ? await matchDivisions(db, level, dataDivision, division, parent)
           : undefined;
-      const inData = match
-        ? new Set(
-            await findAreas(db, { level, division: dataDivision, limit: 100000 }).then((a) =>
-              a.map((x) => x.code),
-            ),
-          )
-        : undefined;
+      // A boundary is "in the data" unless the match report lists it as geometry-only.
+      const geometryOnly = match ? new Set(match.geometryOnly.map((g) => g.code)) : undefined;
       const features = rows
         .map(
           (r) =>
@@ -339,7 +334,7 @@ export async function buildApp(options: AppOptions): Promise<App> {
                 level,
                 parent: r.parentCode,
                 division,
-                ...(inData ? { inData: inData.has(r.code) } : {}),
+                ...(geometryOnly ? { inData: !geometryOnly.has(r.code) } : {}),
               },
             )},"geometry":${r.geometry}}`,
         )

@@ -112,12 +112,12 @@ export async function getArea(
   return r ? { ...toArea(r), divisions: r.divisions, childCount: r.child_count } : undefined;
 }
 
-/** Division years that have boundaries at a level (optionally under a parent), newest first. */
-export async function geometryDivisions(db: Database, level: AreaLevel, parent?: string): Promise<number[]> {
+/** Division years that have boundaries at a level, newest first. */
+export async function geometryDivisions(db: Database, level: AreaLevel): Promise<number[]> {
   const rows = await db.read((ex) =>
     ex.all<{ division: number }>(
-      `SELECT DISTINCT division FROM area_geometries WHERE level = ? ${parent ? "AND parent_code = ?" : ""} ORDER BY division DESC`,
-      parent ? [level, parent] : [level],
+      "SELECT DISTINCT division FROM area_geometries WHERE level = ? ORDER BY division DESC",
+      [level],
     ),
   );
   return rows.map((r) => r.division);
