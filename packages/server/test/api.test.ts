@@ -74,6 +74,17 @@ describe("API on the demo database", () => {
       expect(byCode.areas.every((a) => a.code.startsWith("BU003401"))).toBe(true);
     });
 
+    it("accepts codes and periods as CBS writes them (case, spaces, 2020JJ00) and rejects impossible ones", async () => {
+      expect((await json<{ code: string }>("/api/areas/gm0034")).code).toBe("GM0034");
+      const cbs = await json<ValuesBody>(
+        "/api/indicators/eenzaam_65plus/values?level=gemeente&period=2020JJ00",
+      );
+      expect(cbs.period).toBe("2020");
+      const month13 = await get("/api/indicators/eenzaam_65plus/values?period=2020-13");
+      expect(month13.status).toBe(400);
+      expect(((await month13.json()) as { parameter: string }).parameter).toBe("period");
+    });
+
     it("gives one area with its divisions and parent", async () => {
       const a = await json<{ code: string; divisions: number[]; parent: { code: string } }>(
         "/api/areas/BU00340101",

@@ -5,7 +5,17 @@
  */
 import swagger from "@fastify/swagger";
 import swaggerUi from "@fastify/swagger-ui";
-import { AREA_LEVELS, OPEN_DATA_POLICY, type Actor, type ReleasePolicy } from "@wijkradar/core";
+import {
+  AREA_LEVELS,
+  CODE_FORMS,
+  levelOfCode,
+  normaliseAreaCode,
+  normalisePeriod,
+  OPEN_DATA_POLICY,
+  PERIOD_FORM,
+  type Actor,
+  type ReleasePolicy,
+} from "@wijkradar/core";
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from "fastify";
 import {
   jsonSchemaTransform,
@@ -49,18 +59,19 @@ export interface App {
 }
 
 const Level = z.enum(AREA_LEVELS).describe("area level: land, gemeente, wijk, buurt, pc4 or pc6");
+// Codes and periods are checked by the same core functions the importer uses.
 const Code = z
   .string()
-  .trim()
-  .toUpperCase()
-  .regex(
-    /^(NL\d{2}|GM\d{4}|WK\d{4}[0-9A-Z]{2}|BU\d{4}[0-9A-Z]{4}|[1-9]\d{3}([A-Z]{2})?)$/,
-    "expected an area code such as GM0034, WK003401, BU00340101, NL01, 1314 or 1314AB",
-  );
+  .transform(normaliseAreaCode)
+  .refine((c) => levelOfCode(c) !== undefined, {
+    error: `expected an area code: ${Object.values(CODE_FORMS).join(", ")}`,
+  });
 const Year = z.coerce.number().int().min(1900).max(2100).describe("division year, e.g. 2020");
-const Period = z
-  .string()
-  .regex(/^\d{4}(-(Q[1-4]|\d{2}|W\d{2}))?$/, "expected a period such as 2020, 2020-Q1, 2020-03 or 2020-W11");
+const Period = z.string().transform((p, ctx) => {
+  const period = normalisePeriod(p);
+  if (period === undefined) ctx.addIssue({ code: "custom", message: `expected ${PERIOD_FORM}` });
+  return period ?? p;
+});
 
 /** The anonymous visitor: sees what the policy grants the "public" role (open data). */
 const PUBLIC_ACTOR: Actor = { id: "anonymous", roles: ["public"], purpose: "open-data" };

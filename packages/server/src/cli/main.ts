@@ -3,7 +3,7 @@
  * 65 bad input data, 66 missing input, 70 internal error, 75 database busy, 77 not allowed, 78 bad configuration.
  */
 import { writeFileSync } from "node:fs";
-import { AREA_LEVELS, type AreaLevel } from "@wijkradar/core";
+import { AREA_LEVELS, normaliseAreaCode, type AreaLevel } from "@wijkradar/core";
 import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
 import { loadConfig, type Config } from "../config.js";
 import { AccessDeniedError, ConfigError, EXIT, InputError, NotFoundError, StoreError } from "../errors.js";
@@ -177,7 +177,7 @@ export function buildProgram(io: Io): Command {
       const areas = await withBackend(io, cfg, "read", (b) =>
         b.areas({
           level: opts.level,
-          parent: opts.parent?.toUpperCase(),
+          parent: opts.parent === undefined ? undefined : normaliseAreaCode(opts.parent),
           q: opts.query,
           division: opts.division,
           limit: opts.limit,
@@ -233,7 +233,7 @@ export function buildProgram(io: Io): Command {
           indicatorId: id,
           level: opts.level,
           period: opts.period,
-          parent: opts.parent?.toUpperCase(),
+          parent: opts.parent === undefined ? undefined : normaliseAreaCode(opts.parent),
           division: opts.division,
         }),
       );
