@@ -91,6 +91,18 @@ describe("POST /api/imports through the running server", () => {
     expect(((await res.json()) as { errors: string[] }).errors.join("\n")).toContain("m.yaml: areas:");
   });
 
+  it("runs concurrent imports one after the other, so the second sees the first's catalogue", async () => {
+    const other = MAPPING.replace("id: n_test", "id: n_race").replace("kind: count", "kind: index");
+    const countFirst = MAPPING.replace("id: n_test", "id: n_race");
+    const [a, b] = await Promise.all([
+      post("regio,n\nGM0034,1\n", { mapping: countFirst }),
+      post("regio,n\nGM0034,2\n", { mapping: other }),
+    ]);
+    expect([a.status, b.status].sort()).toEqual([201, 422]);
+    const refused = (await (a.status === 422 ? a : b).json()) as { errors: string[] };
+    expect(refused.errors.join("\n")).toContain("indicator n_race: kind is");
+  });
+
   it("validates without writing on dryRun=true", async () => {
     const before = await values();
     const res = await post("regio,n\nGM0034,99\n", { query: "?dryRun=true" });

@@ -30,6 +30,7 @@ export async function registerImportRoute(
   server: FastifyInstance,
   deps: { db: Database; cube: CubeService; audit: AuditLog; operatorToken: string },
 ): Promise<void> {
+  let queue: Promise<unknown> = Promise.resolve();
   await server.register(multipart, { limits: { fileSize: MAX_IMPORT_BYTES, files: 2, fields: 4 } });
   server.withTypeProvider<ZodTypeProvider>().post(
     "/api/imports",
@@ -74,13 +75,20 @@ export async function registerImportRoute(
           `missing multipart field${!data && !mapping ? "s `file` and `mapping`" : !data ? " `file`" : " `mapping`"}`,
         );
       }
-      const report = await importFile(deps.db, {
-        file: data.name,
-        bytes: data.bytes,
-        mappingText: mapping.text,
-        mappingName: mapping.name,
-        dryRun: request.query.dryRun === "true",
-      });
+      const upload = { data, mapping };
+      // One import at a time: the checks against the store (codes, catalogue) must still hold when
+      // the delivery is written, so a second upload waits for the first to finish.
+      const run = queue.then(() =>
+        importFile(deps.db, {
+          file: upload.data.name,
+          bytes: upload.data.bytes,
+          mappingText: upload.mapping.text,
+          mappingName: upload.mapping.name,
+          dryRun: request.query.dryRun === "true",
+        }),
+      );
+      queue = run.catch(() => undefined);
+      const report = await run;
       if (report.status === "imported") deps.cube.invalidate();
       deps.audit.record({
         at: new Date(),
