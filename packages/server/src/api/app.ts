@@ -94,7 +94,7 @@ function sendView(request: FastifyRequest, reply: FastifyReply, view: ReleasedVi
   if (request.headers["if-none-match"] === etag) return reply.code(304).send();
   reply.type("application/json; charset=utf-8");
   if (gzip) return reply.header("content-encoding", "gzip").send(view.gzip);
-  return reply.send(view.json());
+  return reply.send(view.body);
 }
 
 /** Builds the app (not listening). */

@@ -75,7 +75,7 @@ class LocalBackend implements Backend {
   }
   async values(req: ValuesRequest) {
     const view = await this.need().cube.valuesView(cliContext(), req, "export");
-    return JSON.parse(view.json()) as ValuesResponse;
+    return JSON.parse(view.body.toString("utf8")) as ValuesResponse;
   }
   async import(
     file: string,

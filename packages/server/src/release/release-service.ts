@@ -16,15 +16,12 @@ import type { IndicatorRow } from "../store/catalogue-repository.js";
 import type { CubeValue, Reference } from "../store/value-repository.js";
 import { levelOfCode } from "@wijkradar/core";
 import { createHash } from "node:crypto";
-import { gunzipSync, gzipSync } from "node:zlib";
+import { gzipSync } from "node:zlib";
 
 /** A released and serialised response, kept while the data and the policy do not change. */
 export interface ReleasedView {
-  /**
-   * Only the gzip form is kept (a buurt layer: ~160 kB instead of ~1.3 MB of JSON), so 500 cached
-   * views stay under ~100 MB; the JSON text is unpacked on demand for clients without gzip.
-   */
-  json(): string;
+  /** The JSON as UTF-8 bytes. */
+  readonly body: Buffer;
   readonly gzip: Buffer;
   /** Strong ETag of the JSON; the gzip representation has its own (`…-gz`). */
   readonly etag: string;
@@ -73,19 +70,31 @@ export interface ReleaseResult {
 }
 
 export class Releaser {
+  // Oldest first (Map order); bounded by the bytes the views hold, not by their number: one buurt
+  // layer is ~1.4 MB of JSON plus ~160 kB gzip, a profile a few kB.
   private readonly views = new Map<string, Promise<ReleasedView>>();
+  private readonly sizes = new Map<string, number>();
+  private cachedBytes = 0;
   private dataVersion = 0;
 
   constructor(
     private readonly policy: ReleasePolicy,
     private readonly audit: AuditLog,
-    private readonly maxViews = 500,
+    private readonly maxCachedBytes = 256 * 1024 * 1024,
   ) {}
 
   /** Forgets every cached view: call after any write to the data. */
   invalidate(): void {
     this.dataVersion++;
     this.views.clear();
+    this.sizes.clear();
+    this.cachedBytes = 0;
+  }
+
+  private forget(key: string): void {
+    this.views.delete(key);
+    this.cachedBytes -= this.sizes.get(key) ?? 0;
+    this.sizes.delete(key);
   }
 
   /**
@@ -110,20 +119,32 @@ export class Releaser {
         const result = this.apply(ctx.actor, loaded.values, loaded.indicators);
         // The shaping sees the released result only, never the raw values it was made from.
         const { values: _raw, ...context } = loaded;
-        const json = JSON.stringify(shape(result, context));
-        const gzip = gzipSync(json, { level: 6 });
+        const body = Buffer.from(JSON.stringify(shape(result, context)), "utf8");
+        const gzip = gzipSync(body, { level: 6 });
         const { released, suppressed, denied, deniedReason } = result;
         return {
+          body,
           gzip,
-          json: () => gunzipSync(gzip).toString("utf8"),
           // A content hash: a restarted server or another process's import never yields a false 304.
-          etag: `"${createHash("sha256").update(json).digest("base64url").slice(0, 22)}"`,
+          etag: `"${createHash("sha256").update(body).digest("base64url").slice(0, 22)}"`,
           summary: { released, suppressed, denied, deniedReason },
         };
       })();
-      if (this.views.size >= this.maxViews) this.views.delete(this.views.keys().next().value!);
-      this.views.set(key, view);
-      view.catch(() => this.views.delete(key));
+      const pending = view;
+      this.views.set(key, pending);
+      pending.then(
+        (v) => {
+          if (this.views.get(key) !== pending) return; // invalidated meanwhile
+          const bytes = v.body.length + v.gzip.length;
+          this.sizes.set(key, bytes);
+          this.cachedBytes += bytes;
+          for (const oldest of this.views.keys()) {
+            if (this.cachedBytes <= this.maxCachedBytes || oldest === key) break;
+            this.forget(oldest);
+          }
+        },
+        () => this.forget(key),
+      );
     }
     const done = await view;
     this.record(ctx, action, object, done.summary);
