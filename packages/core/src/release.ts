@@ -4,7 +4,7 @@
  * release module adds the audit record. Later issues extend the rules (grants per organisation and
  * user, complementary suppression, rounding); the shape of the choke point stays.
  */
-import { ancestorsOfCode, AREA_LEVELS, type AreaLevel } from "./area-codes.js";
+import { ancestorsOfCode, isFinerLevel, type AreaLevel } from "./area-codes.js";
 import type { Domain, IndicatorKind } from "./catalogue.js";
 
 /** Who asks. The anonymous visitor has the role "public". */
@@ -57,7 +57,7 @@ function grantCovers(grant: Grant, actor: Actor, s: FigureSubject): boolean {
     const byIndicator = grant.what.indicators?.includes(s.indicatorId) ?? false;
     if (!byDomain && !byIndicator) return false;
   }
-  if (grant.finestLevel && AREA_LEVELS.indexOf(s.level) > AREA_LEVELS.indexOf(grant.finestLevel))
+  if (grant.finestLevel && isFinerLevel(s.level, grant.finestLevel))
     return false;
   if (grant.areas) {
     const chain = [s.areaCode, ...ancestorsOfCode(s.areaCode)];
