@@ -57,8 +57,7 @@ function grantCovers(grant: Grant, actor: Actor, s: FigureSubject): boolean {
     const byIndicator = grant.what.indicators?.includes(s.indicatorId) ?? false;
     if (!byDomain && !byIndicator) return false;
   }
-  if (grant.finestLevel && isFinerLevel(s.level, grant.finestLevel))
-    return false;
+  if (grant.finestLevel && isFinerLevel(s.level, grant.finestLevel)) return false;
   if (grant.areas) {
     const chain = [s.areaCode, ...ancestorsOfCode(s.areaCode)];
     if (!grant.areas.some((root) => chain.includes(root))) return false;
