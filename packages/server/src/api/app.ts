@@ -38,6 +38,7 @@ import { AuditLog } from "../store/audit-repository.js";
 import { deliveryCount, listDeliveries } from "../store/catalogue-repository.js";
 import type { Database } from "../store/database.js";
 import { SCHEMA_VERSION } from "../store/migrations.js";
+import { BodyCache } from "./geo-cache.js";
 import { registerImportRoute } from "./imports-route.js";
 import { errorHandler } from "./problem.js";
 
@@ -87,12 +88,22 @@ function sendView(request: FastifyRequest, reply: FastifyReply, view: ReleasedVi
     // Nothing visible: say which rule applies ("why can't I see this?"), release nothing.
     throw new AccessDeniedError(deniedReason ?? "the access policy does not allow this");
   }
+  return sendCached(request, reply, view, "application/json; charset=utf-8");
+}
+
+/** Cached bytes with a strong ETag per representation, gzip when the client accepts it. */
+function sendCached(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  view: { readonly body: Buffer; readonly gzip: Buffer; readonly etag: string },
+  type: string,
+): FastifyReply {
   const gzip = /\bgzip\b/.test(String(request.headers["accept-encoding"] ?? ""));
   // Each representation has its own strong validator (RFC 9110 §8.8.3).
   const etag = gzip ? `${view.etag.slice(0, -1)}-gz"` : view.etag;
   reply.header("etag", etag).header("vary", "accept-encoding").header("cache-control", "no-cache");
   if (request.headers["if-none-match"] === etag) return reply.code(304).send();
-  reply.type("application/json; charset=utf-8");
+  reply.type(type);
   if (gzip) return reply.header("content-encoding", "gzip").send(view.gzip);
   return reply.send(view.body);
 }
@@ -103,6 +114,8 @@ export async function buildApp(options: AppOptions): Promise<App> {
   const audit = new AuditLog(db);
   const releaser = new Releaser(options.policy ?? OPEN_DATA_POLICY, audit);
   const cube = new CubeService(db, releaser);
+  const geoCache = new BodyCache();
+  cube.onInvalidate(() => geoCache.clear());
 
   const server = Fastify({
     logger: {
@@ -321,48 +334,59 @@ export async function buildApp(options: AppOptions): Promise<App> {
     async (request, reply) => {
       const { level } = request.params;
       const { parent, dataDivision } = request.query;
-      const available = await geometryDivisions(db, level);
-      const division = request.query.division ?? available[0];
-      if (division === undefined || !available.includes(division)) {
-        throw new NotFoundError(
-          `no boundaries for level ${level}${request.query.division ? ` in division ${request.query.division}` : ""}; available divisions: ${available.join(", ") || "none"}`,
-        );
-      }
-      const rows = await getGeometries(db, level, division, parent);
-      const match =
-        dataDivision !== undefined
-          ? await matchDivisions(db, level, dataDivision, division, parent)
-          : undefined;
-      // A boundary is "in the data" unless the match report lists it as geometry-only.
-      const geometryOnly = match ? new Set(match.geometryOnly.map((g) => g.code)) : undefined;
-      const features = rows
-        .map(
-          (r) =>
-            `{"type":"Feature","id":${JSON.stringify(r.code)},"bbox":${JSON.stringify(r.bbox)},"properties":${JSON.stringify(
-              {
-                code: r.code,
-                name: r.name,
-                level,
-                parent: r.parentCode,
-                division,
-                ...(geometryOnly ? { inData: !geometryOnly.has(r.code) } : {}),
-              },
-            )},"geometry":${r.geometry}}`,
-        )
-        .join(",");
-      const meta = JSON.stringify({
-        level,
-        division,
-        divisions: available,
-        parent: parent ?? null,
-        source: { attribution: "Bron: CBS, PDOK/Kadaster", licence: "CC BY 4.0" },
-        ...(match ? { match } : {}),
-      });
-      return reply
-        .type("application/geo+json; charset=utf-8")
-        .send(`{"type":"FeatureCollection","wijkradar":${meta},"features":[${features}]}`);
+      const key = `${level}|${request.query.division ?? ""}|${parent ?? ""}|${dataDivision ?? ""}`;
+      const cached = await geoCache.get(key, () =>
+        geoBody(level, request.query.division, parent, dataDivision),
+      );
+      return sendCached(request, reply, cached, "application/geo+json; charset=utf-8");
     },
   );
+
+  async function geoBody(
+    level: (typeof AREA_LEVELS)[number],
+    requestedDivision: number | undefined,
+    parent: string | undefined,
+    dataDivision: number | undefined,
+  ): Promise<string> {
+    const available = await geometryDivisions(db, level);
+    const division = requestedDivision ?? available[0];
+    if (division === undefined || !available.includes(division)) {
+      throw new NotFoundError(
+        `no boundaries for level ${level}${requestedDivision ? ` in division ${requestedDivision}` : ""}; available divisions: ${available.join(", ") || "none"}`,
+      );
+    }
+    const rows = await getGeometries(db, level, division, parent);
+    const match =
+      dataDivision !== undefined
+        ? await matchDivisions(db, level, dataDivision, division, parent)
+        : undefined;
+    // A boundary is "in the data" unless the match report lists it as geometry-only.
+    const geometryOnly = match ? new Set(match.geometryOnly.map((g) => g.code)) : undefined;
+    const features = rows
+      .map(
+        (r) =>
+          `{"type":"Feature","id":${JSON.stringify(r.code)},"bbox":${JSON.stringify(r.bbox)},"properties":${JSON.stringify(
+            {
+              code: r.code,
+              name: r.name,
+              level,
+              parent: r.parentCode,
+              division,
+              ...(geometryOnly ? { inData: !geometryOnly.has(r.code) } : {}),
+            },
+          )},"geometry":${r.geometry}}`,
+      )
+      .join(",");
+    const meta = JSON.stringify({
+      level,
+      division,
+      divisions: available,
+      parent: parent ?? null,
+      source: { attribution: "Bron: CBS, PDOK/Kadaster", licence: "CC BY 4.0" },
+      ...(match ? { match } : {}),
+    });
+    return `{"type":"FeatureCollection","wijkradar":${meta},"features":[${features}]}`;
+  }
 
   server.get(
     "/api/divisions/match",

@@ -62,11 +62,19 @@ export class CubeService {
     private readonly releaser: Releaser,
   ) {}
 
+  private readonly invalidationListeners: (() => void)[] = [];
+
   /** Forget cached catalogue and released views (after an import). */
   invalidate(): void {
     this.catalogue = undefined;
     this.slices.clear();
     this.releaser.invalidate();
+    for (const listener of this.invalidationListeners) listener();
+  }
+
+  /** Other caches derived from the store (boundaries) register here to be cleared with it. */
+  onInvalidate(listener: () => void): void {
+    this.invalidationListeners.push(listener);
   }
 
   private slicesOf(indicatorId: string): Promise<Slice[]> {
