@@ -1,0 +1,60 @@
+import { useTranslation } from "react-i18next";
+import type { AreaSummary } from "../api/types";
+import { useApp } from "../app-context";
+import { rank } from "../lib/levels";
+import type { View } from "../lib/url-state";
+import { SearchBox } from "./SearchBox";
+import { StateLink } from "./StateLink";
+
+const TABS: readonly View[] = ["map", "table", "profile", "compare"];
+
+export function Header() {
+  const { t } = useTranslation();
+  const { state, update } = useApp();
+
+  // A found area opens where the user is: its profile on the profile page, else the map of it.
+  const onSelect = (area: AreaSummary) => {
+    if (state.view === "profile") update({ area: area.code }, { push: true });
+    else if (state.view === "compare")
+      update({ compare: [...new Set([...state.compare, area.code])] }, { push: true });
+    else {
+      // Show the area among its siblings at its own level (a buurt among the buurten of its wijk).
+      update({ area: area.code, level: rank(area.level) >= 1 ? area.level : undefined }, { push: true });
+    }
+  };
+
+  return (
+    <header className="app-header">
+      <a className="skip-link" href="#main">
+        {t("nav.skip")}
+      </a>
+      <StateLink patch={{ view: "map", area: "NL01", level: undefined }} className="brand">
+        <svg aria-hidden="true" viewBox="0 0 32 32" width="28" height="28">
+          <circle cx="16" cy="16" r="10" fill="none" stroke="currentColor" strokeWidth="3" />
+          <circle cx="16" cy="16" r="3.5" fill="currentColor" />
+        </svg>
+        <span>wijkradar</span>
+      </StateLink>
+      <nav aria-label={t("nav.label")} className="tabs">
+        <ul>
+          {TABS.map((view) => (
+            <li key={view}>
+              <StateLink patch={{ view }} aria-current={state.view === view ? "page" : undefined}>
+                {t(`nav.${view}`)}
+              </StateLink>
+            </li>
+          ))}
+        </ul>
+      </nav>
+      <SearchBox onSelect={onSelect} id="area-search" />
+      <button
+        type="button"
+        className="lang-switch"
+        lang={state.lang === "nl" ? "en" : "nl"}
+        onClick={() => update({ lang: state.lang === "nl" ? "en" : "nl" })}
+      >
+        {state.lang === "nl" ? "English" : "Nederlands"}
+      </button>
+    </header>
+  );
+}

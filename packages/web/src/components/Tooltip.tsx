@@ -1,0 +1,81 @@
+/** Name, value, period and references of the area under the pointer (or tapped). */
+import { useTranslation } from "react-i18next";
+import type { ValueRow, ValuesResponse } from "../api/types";
+import { useApp } from "../app-context";
+import { formatValue, text } from "../lib/format";
+import { StateLink } from "./StateLink";
+
+export function Tooltip({
+  values,
+  row,
+  name,
+  x,
+  y,
+  pinned,
+  canDrill,
+  onDrill,
+  onClose,
+}: {
+  readonly values: ValuesResponse;
+  readonly row: ValueRow | undefined;
+  readonly name: string;
+  readonly x: number;
+  readonly y: number;
+  readonly pinned: boolean;
+  readonly canDrill: boolean;
+  readonly onDrill: () => void;
+  readonly onClose: () => void;
+}) {
+  const { t } = useTranslation();
+  const { state } = useApp();
+  const ind = values.indicator;
+  const parentRef = row?.parent ? values.references.parents[row.parent] : undefined;
+  const national = values.references.national;
+  const figure =
+    row?.status === "suppressed"
+      ? t("legend.suppressed")
+      : row && typeof row.value === "number"
+        ? formatValue(row.value, ind, state.lang)
+        : t("legend.noData");
+  const style = { left: Math.max(8, x + 12), top: Math.max(8, y + 12) };
+  return (
+    <div
+      className={`tooltip${pinned ? " pinned" : ""}`}
+      style={style}
+      role={pinned ? "dialog" : "tooltip"}
+      aria-label={pinned ? name : undefined}
+      data-testid="tooltip"
+    >
+      <p className="tooltip-name">{name}</p>
+      <p className="tooltip-value">
+        <span className="tooltip-indicator">{text(ind.name, state.lang)}:</span> <strong>{figure}</strong> (
+        {values.period})
+      </p>
+      {parentRef && typeof parentRef.value === "number" && (
+        <p className="tooltip-ref">
+          {t("tooltip.parent")}: {formatValue(parentRef.value, ind, state.lang)}
+        </p>
+      )}
+      {national && typeof national.value === "number" && (
+        <p className="tooltip-ref">
+          {t("tooltip.national")}: {formatValue(national.value, ind, state.lang)}
+        </p>
+      )}
+      {pinned && row && (
+        <div className="tooltip-actions">
+          {canDrill && (
+            <button type="button" onClick={onDrill}>
+              {t("tooltip.drill")}
+            </button>
+          )}
+          <StateLink patch={{ view: "profile", area: row.code }} className="button-link">
+            {t("tooltip.profile")}
+          </StateLink>
+          <button type="button" onClick={onClose} aria-label={t("tooltip.close")}>
+            ×
+          </button>
+        </div>
+      )}
+    </div>
+  );
+}

@@ -1,0 +1,190 @@
+/**
+ * The map page (and its table view): choose an indicator, period and level; drill down from the
+ * country to gemeente, wijk and buurt by clicking; the ranking list beside the map is linked to it.
+ */
+import { useCallback, useMemo, useState } from "react";
+import { useTranslation } from "react-i18next";
+import { api } from "../api/client";
+import type { ValueRow } from "../api/types";
+import { useApp } from "../app-context";
+import { Breadcrumb } from "../components/Breadcrumb";
+import { Controls } from "../components/Controls";
+import { DataTable } from "../components/DataTable";
+import { Legend } from "../components/Legend";
+import { Ranking } from "../components/Ranking";
+import { StateLink } from "../components/StateLink";
+import { Tooltip } from "../components/Tooltip";
+import { areaChain } from "../lib/area-chain";
+import { chooseIndicator, classify, resolveScope } from "../lib/choropleth";
+import { text } from "../lib/format";
+import { finerLevel, NATIONAL } from "../lib/levels";
+import { useAsync } from "../lib/use-async";
+import { MapView } from "../map/MapView";
+
+interface TipState {
+  readonly code: string;
+  readonly x: number;
+  readonly y: number;
+  readonly pinned: boolean;
+}
+
+export function MapPage() {
+  const { t } = useTranslation();
+  const { state, update, indicators } = useApp();
+  const ind = chooseIndicator(indicators, state.indicator);
+  const chain = useAsync(() => areaChain(state.area), [state.area]);
+  const chainValue = chain.value?.at(-1)?.code === state.area ? chain.value : undefined;
+
+  const period =
+    ind && state.period && ind.periods.includes(state.period) ? state.period : ind?.periods.at(-1);
+  const scope = ind ? resolveScope(ind, chainValue ?? [], state.level, state.area) : undefined;
+  const parentParam = scope && scope.scope !== NATIONAL ? scope.scope : null;
+  const ready =
+    ind !== undefined &&
+    period !== undefined &&
+    scope !== undefined &&
+    (chainValue !== undefined || state.area === NATIONAL);
+
+  const values = useAsync(
+    () => (ready ? api.values(ind.id, period, scope.level, parentParam) : undefined),
+    [ready, ind?.id, period, scope?.level, parentParam],
+  );
+  const current = values.value;
+  // The breadcrumb names the areas as they were in the division of the figures.
+  const shownChain = useAsync(
+    () => (current && state.area !== NATIONAL ? areaChain(state.area, current.division) : undefined),
+    [state.area, current?.division],
+  );
+  const crumbs = shownChain.value?.at(-1)?.code === state.area ? shownChain.value : chainValue;
+  const geo = useAsync(
+    () => (current ? api.geo(current.level, current.parent, current.division) : undefined),
+    [current],
+  );
+  // Geometry and figures belong together: draw only when both are for the same request.
+  const geoValue =
+    geo.value &&
+    current &&
+    geo.value.wijkradar.level === current.level &&
+    geo.value.wijkradar.parent === current.parent
+      ? geo.value
+      : undefined;
+  const classed = useMemo(
+    () => (current ? classify(current, geoValue, state.method, state.classes, state.breaks) : undefined),
+    [current, geoValue, state.method, state.classes, state.breaks],
+  );
+
+  const [hovered, setHovered] = useState<string | null>(null);
+  const [tip, setTip] = useState<TipState | null>(null);
+  const rowsByCode = useMemo(() => new Map(current?.values.map((v) => [v.code, v]) ?? []), [current]);
+  const namesByCode = useMemo(
+    () =>
+      new Map(
+        geoValue?.features.map((f) => [f.properties.code, f.properties.name ?? f.properties.code]) ?? [],
+      ),
+    [geoValue],
+  );
+
+  const next = current && ind ? finerLevel(current.level, ind.levels) : undefined;
+  const drill = useCallback(
+    (code: string) => {
+      setTip(null);
+      setHovered(null);
+      if (next) update({ area: code, level: next }, { push: true });
+      else update({ area: code, level: current?.level }, { push: true });
+    },
+    [next, update, current?.level],
+  );
+
+  if (!ind || !period || !scope) return <p className="page-error">{t("map.noIndicators")}</p>;
+
+  const renderKey = current
+    ? `${current.indicator.id}|${current.period}|${current.level}|${current.parent ?? NATIONAL}`
+    : "";
+  const label = t("map.label", {
+    indicator: text(ind.name, state.lang),
+    period,
+    level: t(`levelPlural.${scope.level}`),
+    area: crumbs?.at(-1)?.name ?? t("level.land"),
+  });
+  const tipRow = tip ? rowsByCode.get(tip.code) : undefined;
+  const loading = values.state === "loading" || geo.state === "loading" || chain.state === "loading";
+  const error =
+    values.state === "error"
+      ? values.error
+      : geo.state === "error"
+        ? geo.error
+        : chain.state === "error"
+          ? chain.error
+          : undefined;
+
+  return (
+    <div className="map-page">
+      <h1 className="visually-hidden">{label}</h1>
+      <Controls indicator={ind} period={period} level={scope.level} levels={scope.levels} />
+      <div className="crumb-row">
+        <Breadcrumb chain={crumbs ?? []} />
+        {state.area !== NATIONAL && (
+          <StateLink patch={{ view: "profile" }} className="button-link">
+            {t("map.openProfile", { name: crumbs?.at(-1)?.name ?? state.area })}
+          </StateLink>
+        )}
+      </div>
+      <p className="status-line" aria-live="polite">
+        {error ? (
+          <span role="alert">{t("error.api", { detail: error.message })}</span>
+        ) : loading ? (
+          t("loading")
+        ) : (
+          ""
+        )}
+      </p>
+      <div className="map-layout">
+        <div className="map-panel" hidden={state.view === "table"}>
+          <MapView
+            geo={geoValue}
+            fills={classed?.fills ?? new Map()}
+            renderKey={geoValue ? renderKey : ""}
+            hovered={hovered ?? tip?.code ?? null}
+            selected={scope.selected}
+            label={`${label}. ${t("map.tableHint")}`}
+            onHover={(code, point) => {
+              setHovered(code);
+              if (!tip?.pinned) setTip(code && point ? { code, ...point, pinned: false } : null);
+            }}
+            onActivate={(code, point, touch) => {
+              if (touch) setTip({ code, ...point, pinned: true });
+              else drill(code);
+            }}
+          />
+          {tip && current && (
+            <Tooltip
+              values={current}
+              row={tipRow}
+              name={tipRow?.name ?? namesByCode.get(tip.code) ?? tip.code}
+              x={tip.x}
+              y={tip.y}
+              pinned={tip.pinned}
+              canDrill={next !== undefined}
+              onDrill={() => drill(tip.code)}
+              onClose={() => setTip(null)}
+            />
+          )}
+          {current && classed && <Legend values={current} geo={geoValue} classed={classed} />}
+        </div>
+        {state.view === "table" && current && classed && (
+          <DataTable values={current} unmatched={classed.unmatched} />
+        )}
+        {current && classed && state.view === "map" && (
+          <Ranking
+            values={current}
+            classed={classed}
+            hovered={hovered}
+            selected={scope.selected}
+            onHover={setHovered}
+            onActivate={(row: ValueRow) => drill(row.code)}
+          />
+        )}
+      </div>
+    </div>
+  );
+}
