@@ -64,7 +64,7 @@ export function formatState(s: UrlState): string {
   if (s.compare.length) q.set("c", s.compare.join(","));
   if (s.lang !== "nl") q.set("lang", s.lang);
   const text = q.toString();
-  return text ? `?${text}` : location.pathname;
+  return text ? `/?${text}` : "/";
 }
 
 function subscribe(onChange: () => void): () => void {
