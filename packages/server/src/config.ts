@@ -40,6 +40,11 @@ export const ConfigSchema = z
     db: z.string().min(1, "expected a file path").default("./data/wijkradar.duckdb"),
     demo: Bool.default(true).describe("load the bundled demo data into an empty database on start"),
     logLevel: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("warn"),
+    webRoot: z
+      .string()
+      .min(1, "expected a folder path")
+      .optional()
+      .describe("the dashboard's production build to serve; default packages/web/dist"),
   })
   .strict();
 
@@ -52,6 +57,7 @@ export const ENV_KEYS: Readonly<Record<string, keyof Config>> = {
   WIJKRADAR_DB: "db",
   WIJKRADAR_DEMO: "demo",
   WIJKRADAR_LOG_LEVEL: "logLevel",
+  WIJKRADAR_WEB_ROOT: "webRoot",
 };
 const OTHER_ENV = new Set(["WIJKRADAR_CONFIG"]);
 
@@ -130,8 +136,10 @@ export function loadConfig(sources: ConfigSources = {}): Config {
     });
     throw new ConfigError(`invalid configuration:\n  ${lines.join("\n  ")}`);
   }
+  const { webRoot, ...data } = result.data;
   return Object.freeze({
-    ...result.data,
-    db: result.data.db === ":memory:" ? ":memory:" : resolve(result.data.db),
+    ...data,
+    db: data.db === ":memory:" ? ":memory:" : resolve(data.db),
+    ...(webRoot === undefined ? {} : { webRoot: resolve(webRoot) }),
   });
 }

@@ -40,7 +40,7 @@ export async function startServer(
       }
     }
     const operatorToken = newOperatorToken();
-    const app = await buildApp({ db, logLevel: config.logLevel, operatorToken });
+    const app = await buildApp({ db, logLevel: config.logLevel, operatorToken, webRoot: config.webRoot });
     try {
       await app.server.listen({ port: config.port, host: config.host });
     } catch (e) {

@@ -1,3 +1,4 @@
+import { resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 import { loadConfig } from "../src/config.js";
 import { ConfigError } from "../src/errors.js";
@@ -18,6 +19,19 @@ describe("configuration", () => {
     expect(loadConfig({ env, flags: { port: "7070" } }).port).toBe(7070);
     expect(loadConfig({ env: { WIJKRADAR_DEMO: "0" } }).demo).toBe(false);
     expect(loadConfig({ env: { WIJKRADAR_DEMO: "true" } }).demo).toBe(true);
+  });
+
+  it("takes the dashboard's web root from the environment or a file, resolved; none by default", () => {
+    expect(loadConfig({ env: {} })).not.toHaveProperty("webRoot");
+    expect(loadConfig({ env: { WIJKRADAR_WEB_ROOT: "/srv/wijkradar/web" } }).webRoot).toBe(
+      "/srv/wijkradar/web",
+    );
+    expect(loadConfig({ env: { WIJKRADAR_WEB_ROOT: "build/web" } }).webRoot).toBe(resolve("build/web"));
+    const file = tempFile("wijkradar.yaml", "webRoot: /opt/web\n");
+    expect(loadConfig({ env: {}, flags: { config: file } }).webRoot).toBe("/opt/web");
+    expect(() => loadConfig({ env: { WIJKRADAR_WEB_ROOT: "" } })).toThrow(
+      /environment variable WIJKRADAR_WEB_ROOT: "" is invalid: expected a folder path/,
+    );
   });
 
   it("reads a config file, overridden by the environment", () => {

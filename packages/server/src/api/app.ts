@@ -41,6 +41,7 @@ import { SCHEMA_VERSION } from "../store/migrations.js";
 import { BodyCache } from "./geo-cache.js";
 import { registerImportRoute } from "./imports-route.js";
 import { errorHandler } from "./problem.js";
+import { registerWebRoute } from "./web-route.js";
 
 export const VERSION = "0.1.0";
 
@@ -50,6 +51,8 @@ export interface AppOptions {
   readonly logLevel?: string;
   /** Enables POST /api/imports for holders of this token. */
   readonly operatorToken?: string;
+  /** The dashboard's production build to serve (default: packages/web/dist beside this package). */
+  readonly webRoot?: string;
 }
 
 export interface App {
@@ -127,19 +130,24 @@ export async function buildApp(options: AppOptions): Promise<App> {
   server.setValidatorCompiler(validatorCompiler);
   server.setSerializerCompiler(serializerCompiler);
   server.setErrorHandler(errorHandler);
-  server.setNotFoundHandler((request, reply) =>
-    reply
-      .code(404)
-      .type("application/problem+json")
-      .send(
-        JSON.stringify({
-          type: "about:blank",
-          title: "Not Found",
-          status: 404,
-          detail: `no route ${request.method} ${request.url.split("?")[0]}`,
-          instance: request.url,
-        }),
-      ),
+  // The dashboard: the files of its build at /*. Unknown paths: a view of the dashboard gets its
+  // index.html (or the "not built" page); the rest, /api/… always, a problem.
+  const web = await registerWebRoute(server, options.webRoot);
+  server.setNotFoundHandler(
+    (request, reply) =>
+      web.fallback(request, reply) ??
+      reply
+        .code(404)
+        .type("application/problem+json")
+        .send(
+          JSON.stringify({
+            type: "about:blank",
+            title: "Not Found",
+            status: 404,
+            detail: `no route ${request.method} ${request.url.split("?")[0]}`,
+            instance: request.url,
+          }),
+        ),
   );
 
   await server.register(swagger, {
