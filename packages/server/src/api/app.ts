@@ -334,7 +334,9 @@ export async function buildApp(options: AppOptions): Promise<App> {
             division: Year.optional().describe(
               "division of the boundaries; default: the newest that has them",
             ),
-            dataDivision: Year.optional().describe("division of the data to be joined; adds a match report"),
+            dataDivision: Year.optional().describe(
+              "division of the data to be joined: unless division is given, picks the boundaries that match most of its area codes; adds a match report",
+            ),
           })
           .strict(),
       },
@@ -350,6 +352,35 @@ export async function buildApp(options: AppOptions): Promise<App> {
     },
   );
 
+  /**
+   * The boundaries that fit data of another division best: the division whose boundaries match the
+   * most of the data's area codes (under the parent), then with the fewest boundaries the data does
+   * not have, then the nearest year, then the newer. Almere's 2020 wijk codes fit the 2014 polygons
+   * (6 of 6, none extra) better than those of 2024 (6 of 6, 66 extra), for example.
+   */
+  async function bestGeometryDivision(
+    level: (typeof AREA_LEVELS)[number],
+    available: readonly number[],
+    dataDivision: number,
+    parent: string | undefined,
+  ): Promise<number | undefined> {
+    if (available.includes(dataDivision)) return dataDivision;
+    const scored = await Promise.all(
+      available.map(async (d) => {
+        const m = await matchDivisions(db, level, dataDivision, d, parent);
+        return { d, matched: m.matched, extra: m.geometryOnly.length };
+      }),
+    );
+    scored.sort(
+      (a, b) =>
+        b.matched - a.matched ||
+        a.extra - b.extra ||
+        Math.abs(a.d - dataDivision) - Math.abs(b.d - dataDivision) ||
+        b.d - a.d,
+    );
+    return scored[0]?.d;
+  }
+
   async function geoBody(
     level: (typeof AREA_LEVELS)[number],
     requestedDivision: number | undefined,
@@ -357,7 +388,11 @@ export async function buildApp(options: AppOptions): Promise<App> {
     dataDivision: number | undefined,
   ): Promise<string> {
     const available = await geometryDivisions(db, level);
-    const division = requestedDivision ?? available[0];
+    const division =
+      requestedDivision ??
+      (dataDivision !== undefined
+        ? await bestGeometryDivision(level, available, dataDivision, parent)
+        : available[0]);
     if (division === undefined || !available.includes(division)) {
       throw new NotFoundError(
         `no boundaries for level ${level}${requestedDivision ? ` in division ${requestedDivision}` : ""}; available divisions: ${available.join(", ") || "none"}`,

@@ -201,11 +201,40 @@ async function registerAreas(ex: Executor, d: DeliveryInput): Promise<void> {
 
 /** Fills names missing in a division from the same code in the nearest other division. */
 async function borrowNames(ex: Executor): Promise<void> {
+  // A code can name another area in another division (Almere's WK003402 is "Almere Stad" until 2020
+  // and "De Werven" from 2024), so the name comes from the division whose codes at that level in the
+  // same gemeente are most alike (Jaccard similarity), then the nearest year, then the newer.
   await ex.run(`UPDATE areas SET name = b.name, name_division = b.division
     FROM (
+      WITH needy AS (
+        SELECT DISTINCT gemeente_code, level, division FROM areas
+        WHERE name IS NULL OR name_division <> division
+      ), sizes AS (
+        SELECT gemeente_code, level, division, count(*) AS n FROM areas GROUP BY ALL
+      ), shared AS (
+        SELECT t.gemeente_code, t.level, t.division AS target, o.division AS other, count(*) AS n
+        FROM areas t
+        JOIN needy ON needy.gemeente_code IS NOT DISTINCT FROM t.gemeente_code AND needy.level = t.level
+                  AND needy.division = t.division
+        JOIN areas o
+          ON o.code = t.code AND o.level = t.level AND o.division <> t.division
+             AND o.gemeente_code IS NOT DISTINCT FROM t.gemeente_code
+        GROUP BY ALL
+      ), similarity AS (
+        SELECT s.gemeente_code, s.level, s.target, s.other, s.n / (st.n + so.n - s.n) AS jaccard
+        FROM shared s
+        JOIN sizes st ON st.gemeente_code IS NOT DISTINCT FROM s.gemeente_code AND st.level = s.level AND st.division = s.target
+        JOIN sizes so ON so.gemeente_code IS NOT DISTINCT FROM s.gemeente_code AND so.level = s.level AND so.division = s.other
+      )
       SELECT a.code, a.division AS target, o.name, o.division,
-             row_number() OVER (PARTITION BY a.code, a.division ORDER BY abs(o.division - a.division), o.division DESC) AS rn
-      FROM areas a JOIN areas o ON o.code = a.code AND o.division <> a.division AND o.name_division = o.division
+             row_number() OVER (
+               PARTITION BY a.code, a.division
+               ORDER BY coalesce(sim.jaccard, 0) DESC, abs(o.division - a.division), o.division DESC) AS rn
+      FROM areas a
+      JOIN areas o ON o.code = a.code AND o.division <> a.division AND o.name_division = o.division
+      LEFT JOIN similarity sim
+        ON sim.gemeente_code IS NOT DISTINCT FROM a.gemeente_code AND sim.level = a.level
+           AND sim.target = a.division AND sim.other = o.division
       WHERE a.name IS NULL OR a.name_division <> a.division
     ) b
     WHERE areas.code = b.code AND areas.division = b.target AND b.rn = 1`);
