@@ -1,5 +1,6 @@
 // @ts-check
 import js from "@eslint/js";
+import reactHooks from "eslint-plugin-react-hooks";
 import tseslint from "typescript-eslint";
 
 export default tseslint.config(
@@ -10,10 +11,9 @@ export default tseslint.config(
       "data/**",
       "bench/out/**",
       "coverage/**",
-      // The app itself is not linted yet; its build script and tests (Node) are.
-      "packages/web/*",
-      "!packages/web/scripts/",
-      "!packages/web/test/",
+      "packages/web/.dist-*/**",
+      // Type-checked by the root tsconfig (Node), outside the app's own project.
+      "packages/web/vite.config.ts",
     ],
   },
   js.configs.recommended,
@@ -76,6 +76,22 @@ export default tseslint.config(
     files: ["**/*.js"],
     ...tseslint.configs.disableTypeChecked,
     languageOptions: { globals: { process: "readonly", console: "readonly" } },
+  },
+  {
+    // The dashboard: React's rules of hooks; no Node built-ins in code that runs in the browser.
+    files: ["packages/web/src/**/*.{ts,tsx}"],
+    plugins: { "react-hooks": reactHooks },
+    rules: {
+      ...reactHooks.configs.recommended.rules,
+      "no-restricted-imports": [
+        "error",
+        {
+          patterns: [
+            { group: ["node:*", "@duckdb/*", "@wijkradar/server"], message: "the web app talks to the API only." },
+          ],
+        },
+      ],
+    },
   },
   {
     // Plain ESM scripts outside any tsconfig (packages/web/scripts/build.mjs): linted without types.

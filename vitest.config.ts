@@ -10,7 +10,7 @@ export default defineConfig({
     },
   },
   test: {
-    include: ["packages/*/test/**/*.test.ts", "test/**/*.test.ts"],
+    include: ["packages/*/test/**/*.test.ts", "test/**/*.test.ts", "e2e/**/*.test.ts"],
     environment: "node",
     globalSetup: ["packages/server/test/global-setup.ts"],
     // DuckDB files and real servers: keep parallelism within two cores.

@@ -15,7 +15,7 @@ export default defineConfig({
     rolldownOptions: {
       output: {
         // MapLibre in a chunk of its own: cached across releases and measured apart from our code.
-        advancedChunks: { groups: [{ name: "maplibre", test: /node_modules[\\/]maplibre-gl/ }] },
+        codeSplitting: { groups: [{ name: "maplibre", test: /node_modules[\\/]maplibre-gl/ }] },
       },
     },
   },

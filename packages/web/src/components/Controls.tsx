@@ -1,5 +1,5 @@
 /** Indicator, level and period (with a player that steps through the periods). */
-import { useEffect, useMemo, useState } from "react";
+import { useEffect, useState } from "react";
 import { useTranslation } from "react-i18next";
 import type { Indicator, Level } from "../api/types";
 import { useApp } from "../app-context";
@@ -20,7 +20,7 @@ export function Controls({
   const { state, update, indicators } = useApp();
   const [playing, setPlaying] = useState(false);
 
-  const groups = useMemo(() => {
+  const groups = (() => {
     const byDomain = new Map<string, Indicator[]>();
     for (const i of indicators) {
       if (i.periods.length === 0 || !i.levels.some((l) => l === "gemeente" || l === "wijk" || l === "buurt"))
@@ -32,7 +32,7 @@ export function Controls({
     for (const list of byDomain.values())
       list.sort((a, b) => text(a.name, state.lang).localeCompare(text(b.name, state.lang), state.lang));
     return [...byDomain].sort((a, b) => t(`domain.${a[0]}`).localeCompare(t(`domain.${b[0]}`), state.lang));
-  }, [indicators, state.lang, t]);
+  })();
 
   const periods = indicator.periods;
   const index = Math.max(0, periods.indexOf(period));

@@ -3,7 +3,7 @@
  * "suppressed", "other division") with their patterns, the classing method, and the source and
  * period of what the map shows.
  */
-import { useEffect, useId, useState } from "react";
+import { useId, useState } from "react";
 import { useTranslation } from "react-i18next";
 import type { GeoResponse, ValuesResponse } from "../api/types";
 import { useApp } from "../app-context";
@@ -27,8 +27,6 @@ export function Legend({
   const ind = values.indicator;
   const { breaks, min, max } = classed.classes;
   const fmt = (v: number) => formatNumber(v, state.lang, ind.decimals);
-  const [breaksText, setBreaksText] = useState(state.breaks ?? "");
-  useEffect(() => setBreaksText(state.breaks ?? ""), [state.breaks]);
 
   const bounds = [min, ...breaks, max];
   const unit = ind.unit === "aantal" ? "" : ` ${ind.unit}`;
@@ -126,35 +124,7 @@ export function Legend({
             </select>
           </div>
         ) : (
-          <form
-            className="field"
-            onSubmit={(e) => {
-              e.preventDefault();
-              update({ breaks: breaksText.trim() || undefined });
-            }}
-          >
-            <label htmlFor={`${id}-breaks`}>{t("legend.breaks")}</label>
-            <div className="inline">
-              <input
-                id={`${id}-breaks`}
-                type="text"
-                inputMode="decimal"
-                value={breaksText}
-                aria-describedby={`${id}-breaks-help`}
-                aria-invalid={classed.breaksError !== undefined}
-                onChange={(e) => setBreaksText(e.target.value)}
-              />
-              <button type="submit">{t("legend.apply")}</button>
-            </div>
-            <p
-              id={`${id}-breaks-help`}
-              className={classed.breaksError !== undefined ? "field-error" : "hint"}
-            >
-              {classed.breaksError !== undefined
-                ? t("legend.breaksError", { part: classed.breaksError })
-                : t("legend.breaksHelp")}
-            </p>
-          </form>
+          <ManualBreaks key={state.breaks ?? ""} id={id} error={classed.breaksError} />
         )}
       </details>
       <p className="source">
@@ -168,5 +138,38 @@ export function Legend({
         )}
       </p>
     </section>
+  );
+}
+
+/** The manual breaks field; keyed by the breaks in the URL, so it starts from them after a change. */
+function ManualBreaks({ id, error }: { readonly id: string; readonly error: string | undefined }) {
+  const { t } = useTranslation();
+  const { state, update } = useApp();
+  const [breaksText, setBreaksText] = useState(state.breaks ?? "");
+  return (
+    <form
+      className="field"
+      onSubmit={(e) => {
+        e.preventDefault();
+        update({ breaks: breaksText.trim() || undefined });
+      }}
+    >
+      <label htmlFor={`${id}-breaks`}>{t("legend.breaks")}</label>
+      <div className="inline">
+        <input
+          id={`${id}-breaks`}
+          type="text"
+          inputMode="decimal"
+          value={breaksText}
+          aria-describedby={`${id}-breaks-help`}
+          aria-invalid={error !== undefined}
+          onChange={(e) => setBreaksText(e.target.value)}
+        />
+        <button type="submit">{t("legend.apply")}</button>
+      </div>
+      <p id={`${id}-breaks-help`} className={error !== undefined ? "field-error" : "hint"}>
+        {error !== undefined ? t("legend.breaksError", { part: error }) : t("legend.breaksHelp")}
+      </p>
+    </form>
   );
 }

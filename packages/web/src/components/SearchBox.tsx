@@ -21,42 +21,39 @@ export function SearchBox({
   const id = idProp ?? `search-${generated}`;
   const listId = `${id}-list`;
   const [text, setText] = useState("");
-  const [results, setResults] = useState<readonly AreaSummary[]>([]);
+  // Suggestions belong to the query they answer; a shorter or newer query shows none until its own.
+  const [found, setFound] = useState<{ q: string; areas: readonly AreaSummary[]; message: string }>();
   const [open, setOpen] = useState(false);
   const [active, setActive] = useState(-1);
-  const [message, setMessage] = useState("");
   const input = useRef<HTMLInputElement>(null);
+  const q = text.trim();
+  const current = q.length >= 2 && found?.q === q ? found : undefined;
+  const results = current?.areas ?? [];
+  const message = current?.message ?? "";
 
   useEffect(() => {
-    const q = text.trim();
-    if (q.length < 2) {
-      setResults([]);
-      setMessage("");
-      return;
-    }
-    let current = true;
+    if (q.length < 2) return;
+    let live = true;
     const timer = setTimeout(() => {
       api.search(q, 10).then(
         (areas) => {
-          if (!current) return;
-          setResults(areas);
+          if (!live) return;
+          setFound({ q, areas, message: t("search.results", { count: areas.length }) });
           setActive(-1);
           setOpen(true);
-          setMessage(t("search.results", { count: areas.length }));
         },
-        () => current && setMessage(t("search.failed")),
+        () => live && setFound({ q, areas: [], message: t("search.failed") }),
       );
     }, 120);
     return () => {
-      current = false;
+      live = false;
       clearTimeout(timer);
     };
-  }, [text, t]);
+  }, [q, t]);
 
   const choose = (area: AreaSummary) => {
     setOpen(false);
     setText("");
-    setResults([]);
     onSelect(area);
   };
 

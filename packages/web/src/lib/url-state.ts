@@ -51,7 +51,11 @@ export function parseState(search: string, fallbackLang: Lang): UrlState {
   };
 }
 
-export function formatState(s: UrlState): string {
+/**
+ * The URL of a state. `lang` is left out only for Dutch when a URL without it means Dutch: when the
+ * page started in English (?lang=en or the remembered choice), switching to Dutch must say so.
+ */
+export function formatState(s: UrlState, fallbackLang: Lang = "nl"): string {
   const q = new URLSearchParams();
   if (s.view !== "map") q.set("v", s.view);
   if (s.indicator) q.set("i", s.indicator);
@@ -62,7 +66,7 @@ export function formatState(s: UrlState): string {
   if (s.classes !== 5) q.set("k", String(s.classes));
   if (s.method === "manual" && s.breaks) q.set("b", s.breaks);
   if (s.compare.length) q.set("c", s.compare.join(","));
-  if (s.lang !== "nl") q.set("lang", s.lang);
+  if (s.lang !== "nl" || fallbackLang !== "nl") q.set("lang", s.lang);
   const text = q.toString();
   return text ? `/?${text}` : "/";
 }
@@ -89,7 +93,7 @@ export function useUrlState(
   const state = parseState(search, fallbackLang);
   const update = useCallback(
     (patch: Partial<UrlState>, options?: { push?: boolean }) => {
-      const next = formatState({ ...parseState(location.search, fallbackLang), ...patch });
+      const next = formatState({ ...parseState(location.search, fallbackLang), ...patch }, fallbackLang);
       if (options?.push) history.pushState(null, "", next);
       else history.replaceState(null, "", next);
       window.dispatchEvent(new Event("wijkradar:navigate"));

@@ -143,6 +143,13 @@ function boundsOf(geo: GeoResponse): [number, number, number, number] | undefine
   return b;
 }
 
+declare global {
+  interface Window {
+    /** The map of the page, for the browser tests and devtools (set once it has loaded). */
+    wijkradarMap?: MapLibreMap;
+  }
+}
+
 const reducedMotion = (): boolean => window.matchMedia?.("(prefers-reduced-motion: reduce)").matches ?? false;
 
 export function MapView(props: MapViewProps) {
@@ -153,7 +160,9 @@ export function MapView(props: MapViewProps) {
   const shownGeo = useRef<GeoResponse>(undefined);
   const states = useRef(new Set<string>());
   const callbacks = useRef(props);
-  callbacks.current = props;
+  useEffect(() => {
+    callbacks.current = props;
+  });
 
   // Create the map once (MapLibre is loaded on demand, in parallel with the first data request).
   useEffect(() => {
@@ -179,12 +188,16 @@ export function MapView(props: MapViewProps) {
         created.touchZoomRotate.disableRotation();
         created.keyboard.disableRotation();
         created.addControl(new NavigationControl({ showCompass: false }), "top-right");
-        created.addControl(new AttributionControl({ compact: true }), "bottom-right");
+        // Not compact: the short licence line stays visible, and there is no 24 px toggle button.
+        created.addControl(new AttributionControl({ compact: false }), "bottom-right");
         const m = created;
         m.on("load", () => {
           m.addImage("hatch", pattern("hatch"));
           m.addImage("dots", pattern("dots"));
-          if (!disposed) setMap(m);
+          if (disposed) return;
+          // For the browser tests (e2e/) and devtools: they find where an area is drawn. Read-only use.
+          window.wijkradarMap = m;
+          setMap(m);
         });
         m.on("mousemove", "areas-fill", (e) => {
           const code = e.features?.[0]?.properties?.code as string | undefined;
@@ -204,6 +217,7 @@ export function MapView(props: MapViewProps) {
       .catch((e: unknown) => setFailed(String(e)));
     return () => {
       disposed = true;
+      if (window.wijkradarMap === created) delete window.wijkradarMap;
       created?.remove();
     };
   }, []);
@@ -214,7 +228,7 @@ export function MapView(props: MapViewProps) {
     shownGeo.current = props.geo;
     map.removeFeatureState({ source: "areas" });
     states.current.clear();
-    (map.getSource("areas") as GeoJSONSource).setData(props.geo as unknown as FeatureCollection);
+    void (map.getSource("areas") as GeoJSONSource).setData(props.geo as unknown as FeatureCollection);
     const bounds = boundsOf(props.geo);
     if (bounds) map.fitBounds(bounds, { padding: 24, duration: reducedMotion() ? 0 : 300, maxZoom: 14 });
   }, [map, props.geo]);
