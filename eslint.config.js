@@ -87,7 +87,10 @@ export default tseslint.config(
         "error",
         {
           patterns: [
-            { group: ["node:*", "@duckdb/*", "@wijkradar/server"], message: "the web app talks to the API only." },
+            {
+              group: ["node:*", "@duckdb/*", "@wijkradar/server"],
+              message: "the web app talks to the API only.",
+            },
           ],
         },
       ],
