@@ -30,10 +30,17 @@ export function Ranking({
   const rows = rankRows(values);
   const max = Math.max(...rows.map((r) => (typeof r.value === "number" ? Math.abs(r.value) : 0)), 0);
 
+  // The hovered area's row is scrolled into the list's view. Only the list scrolls, never the page:
+  // on a phone the list is below the map, and a tap on the map must not carry the page away from it.
   useEffect(() => {
-    if (!hovered || !list.current) return;
-    const item = list.current.querySelector<HTMLElement>(`[data-code="${CSS.escape(hovered)}"]`);
-    if (item && !item.contains(document.activeElement)) item.scrollIntoView({ block: "nearest" });
+    const ol = list.current;
+    if (!hovered || !ol) return;
+    const item = ol.querySelector<HTMLElement>(`[data-code="${CSS.escape(hovered)}"]`);
+    if (!item || item.contains(document.activeElement)) return;
+    const box = ol.getBoundingClientRect();
+    const row = item.getBoundingClientRect();
+    if (row.top < box.top) ol.scrollTop -= box.top - row.top;
+    else if (row.bottom > box.bottom) ol.scrollTop += row.bottom - box.bottom;
   }, [hovered]);
 
   return (
