@@ -12,6 +12,7 @@ export default tseslint.config(
       "bench/out/**",
       "coverage/**",
       "packages/web/.dist-*/**",
+      ".wijkradar-tmp/**",
       // Type-checked by the root tsconfig (Node), outside the app's own project.
       "packages/web/vite.config.ts",
     ],

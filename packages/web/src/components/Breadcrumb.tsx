@@ -11,7 +11,7 @@ export function Breadcrumb({ chain }: { readonly chain: readonly AreaDetail[] })
     <nav className="breadcrumb" aria-label={t("breadcrumb.label")}>
       {up && (
         <StateLink patch={{ area: up.code, level: undefined }} className="back-link">
-          <span aria-hidden="true">← </span>
+          <span aria-hidden="true">←{"\u00a0"}</span>
           {t("breadcrumb.up", { name: up.name ?? up.code })}
         </StateLink>
       )}

@@ -10,7 +10,6 @@ import type {
   StyleSpecification,
 } from "maplibre-gl";
 import type { FeatureCollection } from "geojson";
-import "maplibre-gl/dist/maplibre-gl.css";
 import { useEffect, useRef, useState } from "react";
 import { useTranslation } from "react-i18next";
 import type { GeoResponse } from "../api/types";
@@ -168,7 +167,13 @@ export function MapView(props: MapViewProps) {
   useEffect(() => {
     let disposed = false;
     let created: MapLibreMap | undefined;
-    Promise.all([import("maplibre-gl"), import("maplibre-gl/dist/maplibre-gl-worker.mjs?url")])
+    // Its CSS comes with it: a static import of the CSS made the entry chunk import the whole MapLibre
+    // chunk (which holds the CSS too), so every page, the profile as well, loaded and ran it first.
+    Promise.all([
+      import("maplibre-gl"),
+      import("maplibre-gl/dist/maplibre-gl-worker.mjs?url"),
+      import("maplibre-gl/dist/maplibre-gl.css"),
+    ])
       .then(([{ Map: MapClass, NavigationControl, AttributionControl, setWorkerUrl }, worker]) => {
         if (disposed || !container.current) return;
         // The worker is a file of our own build, served by our own server.
@@ -225,12 +230,18 @@ export function MapView(props: MapViewProps) {
   // Geometry: replace the source data and fit the view when the set of areas changes.
   useEffect(() => {
     if (!map || !props.geo || shownGeo.current === props.geo) return;
+    const before = shownGeo.current?.wijkradar;
     shownGeo.current = props.geo;
     map.removeFeatureState({ source: "areas" });
     states.current.clear();
     void (map.getSource("areas") as GeoJSONSource).setData(props.geo as unknown as FeatureCollection);
     const bounds = boundsOf(props.geo);
-    if (bounds) map.fitBounds(bounds, { padding: 24, duration: reducedMotion() ? 0 : 300, maxZoom: 14 });
+    // Animate only a move to other areas (drill-down, back up). The first view, and the same areas in
+    // another division (another year), jump: the map is not shown as ready until an animation ends.
+    const moved =
+      before && (before.level !== props.geo.wijkradar.level || before.parent !== props.geo.wijkradar.parent);
+    if (bounds)
+      map.fitBounds(bounds, { padding: 24, duration: moved && !reducedMotion() ? 300 : 0, maxZoom: 14 });
   }, [map, props.geo]);
 
   // Colours: feature-state per area; the container says when the new colours are on screen.

@@ -65,7 +65,10 @@ export function MapPage() {
     geo.value &&
     current &&
     geo.value.wijkradar.level === current.level &&
-    geo.value.wijkradar.parent === current.parent
+    geo.value.wijkradar.parent === current.parent &&
+    // Also for the figures' division (another year): not the new figures on the old boundaries while
+    // the new ones load, and the map not marked as showing them before it does.
+    (geo.value.wijkradar.match?.dataDivision ?? current.division) === current.division
       ? geo.value
       : undefined;
   const classed = useMemo(

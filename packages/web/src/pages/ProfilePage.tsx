@@ -64,6 +64,8 @@ export default function ProfilePage() {
       : (parent.name ?? parent.code)
     : t("profile.parent");
   const name = data.area.name ?? data.area.code;
+  // A code can name other areas in other divisions (CBS reuses wijk and buurt codes): say so.
+  const divisions = [...new Set(rows.map((r) => r.entry.division))].sort((a, b) => a - b);
 
   const groups: [string, Row[]][] =
     sort === "domain"
@@ -99,6 +101,11 @@ export default function ProfilePage() {
             parent: parentLabel,
           })}
         </p>
+        {divisions.length > 1 && (
+          <p className="profile-note" role="note">
+            {t("profile.divisions", { divisions: divisions.join(", "), code: data.area.code })}
+          </p>
+        )}
         <div className="profile-actions no-print">
           <div className="field">
             <label htmlFor="profile-sort">{t("profile.sort")}</label>
@@ -152,6 +159,7 @@ export default function ProfilePage() {
               {list.map((r) => (
                 <ProfileRow
                   key={r.entry.indicator.id}
+                  areaDivision={data.area.division}
                   row={r}
                   lang={state.lang}
                   parentLabel={parentLabel}
@@ -176,11 +184,13 @@ function ProfileRow({
   lang,
   parentLabel,
   areaName,
+  areaDivision,
 }: {
   readonly row: Row;
   readonly lang: Lang;
   readonly parentLabel: string;
   readonly areaName: string;
+  readonly areaDivision: number;
 }) {
   const { t } = useTranslation();
   const { entry, dev } = row;
@@ -200,6 +210,7 @@ function ProfileRow({
         <span className="indicator-name">{text(ind.name, lang)}</span>
         <span className="figure-source">
           {t("source.short", { source: entry.source.attribution, period: entry.period })}
+          {entry.division !== areaDivision && <> {t("profile.inDivision", { division: entry.division })}</>}
         </span>
       </th>
       <td className="num" data-label={areaName}>
