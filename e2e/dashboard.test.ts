@@ -241,8 +241,8 @@ describe("the dashboard in a desktop browser", () => {
         const ind = indicator(id);
         const row = page.locator(`[data-testid=profile] tr[data-indicator=${id}]`);
         await row.waitFor();
-        // The period of the figure as the row states it ("Bron: …, 2020").
-        const period = /(\d{4})\s*$/.exec((await row.locator(".figure-source").textContent()) ?? "")?.[1];
+        // The period of the figure as the row states it ("Bron: …, 2020", maybe "(indeling 2014)" after it).
+        const period = /,\s*(\d{4})\b/.exec((await row.locator(".figure-source").textContent()) ?? "")?.[1];
         expect(period, `${id}: the period of the figure`).toBe(ind.periods.at(-1));
         const source = rivmSourceValues(id, period!, [code, area.parentCode, "NL01"]);
         expect(source.size, `${id}: buurt, wijk and land rows in the source`).toBe(3);
