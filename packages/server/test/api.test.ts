@@ -130,6 +130,18 @@ describe("API on the demo database", () => {
       );
     });
 
+    it("sends the catalogue gzipped, with an ETag, and 304 for a current copy", async () => {
+      const plain = await get("/api/indicators", { "accept-encoding": "identity" });
+      const text = await plain.text();
+      const etag = plain.headers.get("etag")!;
+      expect(etag).toMatch(/^"[A-Za-z0-9_-]+"$/);
+      const zipped = await get("/api/indicators", { "accept-encoding": "gzip" });
+      expect(zipped.headers.get("content-encoding")).toBe("gzip");
+      expect(await zipped.text()).toBe(text); // fetch decompresses
+      const again = await get("/api/indicators", { "accept-encoding": "identity", "if-none-match": etag });
+      expect(again.status).toBe(304);
+    });
+
     it("gives values for all buurten of a gemeente with parent and national references", async () => {
       const body = await json<ValuesBody>(
         "/api/indicators/eenzaam_65plus/values?level=buurt&parent=GM0034&period=2020",

@@ -275,9 +275,14 @@ export async function buildApp(options: AppOptions): Promise<App> {
         summary: "The indicator catalogue with source attribution, periods and levels",
       },
     },
-    async () => {
-      const list = [...(await cube.indicators()).values()].map(describeIndicator);
-      return { count: list.length, indicators: list };
+    async (request, reply) => {
+      // Every page of the dashboard waits for the catalogue (~94 KB of JSON) before it asks for
+      // anything else: built once (until the next import, like the boundaries), gzipped, with an ETag.
+      const cached = await geoCache.get("indicators", async () => {
+        const list = [...(await cube.indicators()).values()].map(describeIndicator);
+        return JSON.stringify({ count: list.length, indicators: list });
+      });
+      return sendCached(request, reply, cached, "application/json; charset=utf-8");
     },
   );
 
