@@ -12,6 +12,7 @@ export function Tooltip({
   x,
   y,
   pinned,
+  panelWidth,
   canDrill,
   onDrill,
   onClose,
@@ -22,6 +23,8 @@ export function Tooltip({
   readonly x: number;
   readonly y: number;
   readonly pinned: boolean;
+  /** Width of the element the card is positioned in. */
+  readonly panelWidth: number;
   readonly canDrill: boolean;
   readonly onDrill: () => void;
   readonly onClose: () => void;
@@ -37,7 +40,12 @@ export function Tooltip({
       : row && typeof row.value === "number"
         ? formatValue(row.value, ind, state.lang)
         : t("legend.noData");
-  const style = { left: Math.max(8, x + 12), top: Math.max(8, y + 12) };
+  const flip = x > panelWidth / 2;
+  // On the right half of the map the card opens to the left of the pointer, so it never leaves the
+  // screen (a 375 px phone has no room for it on the right).
+  const style = flip
+    ? { right: Math.max(8, panelWidth - x + 12), top: Math.max(8, y + 12) }
+    : { left: Math.max(8, x + 12), top: Math.max(8, y + 12) };
   return (
     <div
       className={`tooltip${pinned ? " pinned" : ""}`}

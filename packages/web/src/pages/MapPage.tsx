@@ -2,7 +2,7 @@
  * The map page (and its table view): choose an indicator, period and level; drill down from the
  * country to gemeente, wijk and buurt by clicking; the ranking list beside the map is linked to it.
  */
-import { useCallback, useMemo, useState } from "react";
+import { useCallback, useMemo, useRef, useState } from "react";
 import { useTranslation } from "react-i18next";
 import { api } from "../api/client";
 import type { ValueRow } from "../api/types";
@@ -26,6 +26,8 @@ interface TipState {
   readonly x: number;
   readonly y: number;
   readonly pinned: boolean;
+  /** Width of the map panel when the card opened (it opens leftwards on the right half). */
+  readonly width: number;
 }
 
 export function MapPage() {
@@ -76,6 +78,7 @@ export function MapPage() {
     [current, geoValue, state.method, state.classes, state.breaks],
   );
 
+  const panel = useRef<HTMLDivElement>(null);
   const [hovered, setHovered] = useState<string | null>(null);
   const [tip, setTip] = useState<TipState | null>(null);
   const rowsByCode = useMemo(() => new Map(current?.values.map((v) => [v.code, v]) ?? []), [current]);
@@ -142,7 +145,7 @@ export function MapPage() {
         )}
       </p>
       <div className="map-layout">
-        <div className="map-panel" hidden={state.view === "table"}>
+        <div className="map-panel" hidden={state.view === "table"} ref={panel}>
           <MapView
             geo={geoValue}
             fills={classed?.fills ?? new Map()}
@@ -152,10 +155,15 @@ export function MapPage() {
             label={`${label}. ${t("map.tableHint")}`}
             onHover={(code, point) => {
               setHovered(code);
-              if (!tip?.pinned) setTip(code && point ? { code, ...point, pinned: false } : null);
+              if (!tip?.pinned)
+                setTip(
+                  code && point
+                    ? { code, ...point, pinned: false, width: panel.current?.clientWidth ?? 0 }
+                    : null,
+                );
             }}
             onActivate={(code, point, touch) => {
-              if (touch) setTip({ code, ...point, pinned: true });
+              if (touch) setTip({ code, ...point, pinned: true, width: panel.current?.clientWidth ?? 0 });
               else drill(code);
             }}
           />
@@ -167,6 +175,7 @@ export function MapPage() {
               x={tip.x}
               y={tip.y}
               pinned={tip.pinned}
+              panelWidth={tip.width}
               canDrill={next !== undefined}
               onDrill={() => drill(tip.code)}
               onClose={() => setTip(null)}
