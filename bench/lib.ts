@@ -267,6 +267,8 @@ export async function startServer(opts: {
   timeoutMs: number;
   pollMs?: number;
   nodeArgs?: readonly string[];
+  /** Extra WIJKRADAR_* settings, e.g. WIJKRADAR_WEB_ROOT. */
+  env?: Record<string, string>;
 }): Promise<ServerHandle> {
   const port = await freePort();
   let err = "";
@@ -276,7 +278,7 @@ export async function startServer(opts: {
   const child = spawn(
     process.execPath,
     [...(opts.nodeArgs ?? []), CLI, "serve", "--db", opts.db, "--port", String(port), "--host", "127.0.0.1"],
-    { cwd: ROOT, env: serverEnv({}), stdio: ["ignore", "ignore", "pipe"] },
+    { cwd: ROOT, env: serverEnv(opts.env ?? {}), stdio: ["ignore", "ignore", "pipe"] },
   );
   child.stderr.setEncoding("utf8");
   child.stderr.on("data", (s: string) => (err += s));

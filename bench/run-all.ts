@@ -5,6 +5,7 @@
  *
  * Usage: npm run bench   (builds first; extra arguments go to every benchmark)
  *        node --import tsx bench/run-all.ts [--only first-start,api-load] [--no-profile]
+ *        npm run bench -- --only dashboard [--quick]   (the dashboard in Chromium and Lighthouse)
  */
 import { spawnSync } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
@@ -21,7 +22,7 @@ import {
   type BenchResult,
 } from "./lib.js";
 
-const BENCHMARKS = ["first-start", "api-load", "import-throughput"] as const;
+const BENCHMARKS = ["first-start", "api-load", "import-throughput", "dashboard"] as const;
 
 function main(): number {
   ensureOut();
