@@ -171,6 +171,24 @@ describe("the dashboard in a desktop browser", () => {
     expect(s.errors).toEqual([]);
   });
 
+  it("offers on the period slider only the years that have figures at the shown level", async () => {
+    // CBS population density: gemeenten have several years, Almere's wijken only the newest.
+    const res = await fetch(`${s.base}/api/indicators`);
+    const all = (
+      (await res.json()) as { indicators: (Indicator & { periodsByLevel: Record<string, string[]> })[] }
+    ).indicators;
+    const density = all.find((i) => i.id === "bevolkingsdichtheid")!;
+    const wijk = density.periodsByLevel.wijk!;
+    expect(wijk.length).toBeLessThan(density.periods.length);
+    await open(`/?i=bevolkingsdichtheid&a=GM0034&l=wijk&p=${density.periods[0]}`);
+    // A period the wijken don't have falls back to their newest, and the map shows it.
+    await waitForMap(page, renderKey("bevolkingsdichtheid", wijk.at(-1)!, "wijk", "GM0034"));
+    const slider = page.locator("#period");
+    expect(Number(await slider.getAttribute("max"))).toBe(wijk.length - 1);
+    expect(await slider.getAttribute("aria-valuetext")).toBe(wijk.at(-1));
+    await expect.poll(() => page.locator(".status-line [role=alert]").count()).toBe(0);
+  });
+
   it("changes the indicator with the select: URL, map and legend follow", async () => {
     await open("/");
     await waitForMap(page);

@@ -130,6 +130,36 @@ describe("API on the demo database", () => {
       );
     });
 
+    it("lists per level the periods that have values (wijken may have fewer years than gemeenten)", async () => {
+      const body = await json<{
+        indicators: {
+          id: string;
+          periods: string[];
+          levels: string[];
+          periodsByLevel: Record<string, string[]>;
+        }[];
+      }>("/api/indicators");
+      const density = body.indicators.find((i) => i.id === "bevolkingsdichtheid")!;
+      for (const level of density.levels) {
+        const periods = density.periodsByLevel[level]!;
+        expect(periods.length, level).toBeGreaterThan(0);
+        for (const p of periods) expect(density.periods).toContain(p);
+        // Every listed period has values at that level; the others answer 404.
+        const listed = await get(
+          `/api/indicators/bevolkingsdichtheid/values?level=${level}&period=${periods.at(-1)}`,
+        );
+        expect(listed.status).toBe(200);
+        const missing = density.periods.find((p) => !periods.includes(p));
+        if (missing) {
+          const res = await get(
+            `/api/indicators/bevolkingsdichtheid/values?level=${level}&period=${missing}`,
+          );
+          expect(res.status, `${level} ${missing}`).toBe(404);
+        }
+      }
+      expect(density.periodsByLevel.wijk!.length).toBeLessThan(density.periodsByLevel.gemeente!.length);
+    });
+
     it("sends the catalogue gzipped, with an ETag, and 304 for a current copy", async () => {
       const plain = await get("/api/indicators", { "accept-encoding": "identity" });
       const text = await plain.text();

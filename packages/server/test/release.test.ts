@@ -20,6 +20,7 @@ const indicator = (open: boolean): IndicatorRow => ({
   decimals: 0,
   periods: ["2024"],
   levels: ["gemeente"],
+  periodsByLevel: { gemeente: ["2024"] },
   source: {
     id: "s",
     name: "S",

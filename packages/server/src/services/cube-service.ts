@@ -48,6 +48,7 @@ export function describeIndicator(ind: IndicatorRow) {
     decimals: ind.decimals,
     periods: ind.periods,
     levels: ind.levels,
+    periodsByLevel: ind.periodsByLevel,
     source: attribution(ind),
   };
 }

@@ -28,6 +28,8 @@ export interface IndicatorRow {
   readonly periods: string[];
   /** Levels with values. */
   readonly levels: string[];
+  /** Periods with values per level, ascending (a wijk level may have fewer years than gemeenten). */
+  readonly periodsByLevel: Readonly<Record<string, string[]>>;
   readonly source: SourceRow;
 }
 
@@ -45,6 +47,7 @@ interface RawIndicator {
   decimals: number;
   periods: string[] | null;
   levels: string[] | null;
+  periods_by_level: string | null;
   s_name: string;
   publisher: string;
   attribution: string;
@@ -54,11 +57,18 @@ interface RawIndicator {
 }
 
 const INDICATOR_SQL = `
-  SELECT i.*, p.periods, p.levels, s.name AS s_name, s.publisher, s.attribution, s.licence, s.url, s.open
+  SELECT i.*, p.periods, p.levels, p.periods_by_level,
+         s.name AS s_name, s.publisher, s.attribution, s.licence, s.url, s.open
   FROM indicators i JOIN sources s ON s.id = i.source_id
   LEFT JOIN (
-    SELECT indicator_id, list(DISTINCT period ORDER BY period) AS periods, list(DISTINCT level ORDER BY level) AS levels
-    FROM indicator_values GROUP BY indicator_id
+    SELECT indicator_id,
+           list_sort(list_distinct(flatten(list(periods)))) AS periods,
+           list_sort(list(level)) AS levels,
+           json_group_object(level, periods)::VARCHAR AS periods_by_level
+    FROM (
+      SELECT indicator_id, level, list(DISTINCT period ORDER BY period) AS periods
+      FROM indicator_values GROUP BY indicator_id, level
+    ) GROUP BY indicator_id
   ) p ON p.indicator_id = i.id`;
 
 function toIndicator(r: RawIndicator): IndicatorRow {
@@ -74,6 +84,7 @@ function toIndicator(r: RawIndicator): IndicatorRow {
     decimals: r.decimals,
     periods: r.periods ?? [],
     levels: r.levels ?? [],
+    periodsByLevel: r.periods_by_level ? (JSON.parse(r.periods_by_level) as Record<string, string[]>) : {},
     source: {
       id: r.source_id,
       name: r.s_name,

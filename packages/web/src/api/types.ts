@@ -31,6 +31,8 @@ export interface Indicator {
   readonly decimals: number;
   readonly periods: readonly string[];
   readonly levels: readonly Level[];
+  /** Periods with figures per level (older servers may not send it). */
+  readonly periodsByLevel?: Readonly<Partial<Record<Level, readonly string[]>>>;
   readonly source: Source;
 }
 

@@ -7,11 +7,14 @@ import { text } from "../lib/format";
 
 export function Controls({
   indicator,
+  periods,
   period,
   level,
   levels,
 }: {
   readonly indicator: Indicator;
+  /** The periods with figures at the shown level, ascending. */
+  readonly periods: readonly string[];
   readonly period: string;
   readonly level: Level;
   readonly levels: readonly Level[];
@@ -34,7 +37,6 @@ export function Controls({
     return [...byDomain].sort((a, b) => t(`domain.${a[0]}`).localeCompare(t(`domain.${b[0]}`), state.lang));
   })();
 
-  const periods = indicator.periods;
   const index = Math.max(0, periods.indexOf(period));
 
   // The player steps one period every 1.5 s and stops at the last.

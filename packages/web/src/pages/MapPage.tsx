@@ -37,9 +37,10 @@ export function MapPage() {
   const chain = useAsync(() => areaChain(state.area), [state.area]);
   const chainValue = chain.value?.at(-1)?.code === state.area ? chain.value : undefined;
 
-  const period =
-    ind && state.period && ind.periods.includes(state.period) ? state.period : ind?.periods.at(-1);
   const scope = ind ? resolveScope(ind, chainValue ?? [], state.level, state.area) : undefined;
+  // Only the periods that have figures at the shown level (wijken may have fewer years than gemeenten).
+  const periods = ind && scope ? (ind.periodsByLevel?.[scope.level] ?? ind.periods) : [];
+  const period = state.period && periods.includes(state.period) ? state.period : periods.at(-1);
   const parentParam = scope && scope.scope !== NATIONAL ? scope.scope : null;
   const ready =
     ind !== undefined &&
@@ -126,7 +127,7 @@ export function MapPage() {
   return (
     <div className="map-page">
       <h1 className="visually-hidden">{label}</h1>
-      <Controls indicator={ind} period={period} level={scope.level} levels={scope.levels} />
+      <Controls indicator={ind} periods={periods} period={period} level={scope.level} levels={scope.levels} />
       <div className="crumb-row">
         <Breadcrumb chain={crumbs ?? []} />
         {state.area !== NATIONAL && (
