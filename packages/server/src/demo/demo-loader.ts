@@ -10,6 +10,7 @@ import { z } from "zod";
 import { importFile, type ImportPhase, type ImportReport } from "../ingest/import-service.js";
 import type { Database } from "../store/database.js";
 import { deliveryCount, getSetting, setSetting } from "../store/catalogue-repository.js";
+import { borrowAreaNames } from "../store/delivery-repository.js";
 
 const DEMO_SETTING = "demo";
 
@@ -52,11 +53,14 @@ export async function loadDemoIfEmpty(
       await importFile(db, {
         file: item.file,
         mappingFile: item.mapping,
+        deferNames: true,
         onProgress: (phase, fraction) =>
           onProgress?.({ index, total: plan.length, file: item.file, phase, fraction }),
       }),
     );
   }
+  // Names for areas of divisions without names, once for all 26 files instead of after each.
+  await borrowAreaNames(db);
   await setSetting(db, DEMO_SETTING, "complete");
   await db.checkpoint();
   return reports;

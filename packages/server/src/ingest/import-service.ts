@@ -34,6 +34,8 @@ export interface ImportRequest {
   readonly mappingName?: string;
   readonly dryRun?: boolean;
   readonly onProgress?: (phase: ImportPhase, fraction: number) => void;
+  /** A batch of imports names areas without a name once at its end (see `borrowAreaNames`). */
+  readonly deferNames?: boolean;
 }
 
 export interface ImportReport {
@@ -242,6 +244,7 @@ export async function importFile(db: Database | undefined, req: ImportRequest): 
     values: plan.values,
     periods: plan.periods,
     report: { notes: plan.notes, missingValues: plan.missingValues, skippedRows: plan.skippedRows },
+    deferNames: req.deferNames ?? false,
   });
   progress("write", 1);
   return { status: "imported", ...base, ...result, durationMs: performance.now() - started };

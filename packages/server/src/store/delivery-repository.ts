@@ -49,6 +49,11 @@ export interface DeliveryInput {
   readonly values: ReadonlyMap<string, ValueColumnsInput>;
   readonly periods: readonly string[];
   readonly report: unknown;
+  /**
+   * Leave borrowing names for areas without one to the caller (`borrowAreaNames` once after a batch
+   * of deliveries, as the demo loader does): it compares every division with every other.
+   */
+  readonly deferNames?: boolean;
 }
 
 export interface DeliveryResult {
@@ -200,6 +205,11 @@ async function registerAreas(ex: Executor, d: DeliveryInput): Promise<void> {
 }
 
 /** Fills names missing in a division from the same code in the nearest other division. */
+/** Names areas that have none in their own division (see borrowNames), in one transaction. */
+export async function borrowAreaNames(db: Database): Promise<void> {
+  await db.transaction((ex) => borrowNames(ex));
+}
+
 async function borrowNames(ex: Executor): Promise<void> {
   // A code can name another area in another division (Almere's WK003402 is "Almere Stad" until 2020
   // and "De Werven" from 2024), so the name comes from the division whose codes at that level in the
@@ -404,7 +414,7 @@ export async function writeDelivery(db: Database, d: DeliveryInput): Promise<Del
     await ex.run("DROP TABLE slices");
     await ex.run("DROP TABLE staged_values");
     const derivedValues = await deriveParents(ex, d, deliveryId);
-    if (d.areas.length > 0) await borrowNames(ex);
+    if (d.areas.length > 0 && !d.deferNames) await borrowNames(ex);
 
     let valueCount = 0;
     for (const cols of d.values.values()) valueCount += cols.values.length;
