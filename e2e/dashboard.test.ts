@@ -273,6 +273,12 @@ describe("the dashboard in a desktop browser", () => {
         expect(cells[2], `${id}: Nederland`).toBe(dutch(source.get("NL01")!, ind));
       }
       await screenshot(page, "desktop-profile", "docs/img/dashboard-profile.png");
+      // Sparklines are drawn when near the screen; printing draws every one of them first.
+      const sparklines = await page.locator(".sparkline").count();
+      expect(sparklines).toBeGreaterThan(20);
+      expect(await page.locator(".sparkline svg").count()).toBeLessThan(sparklines);
+      await page.evaluate(() => window.dispatchEvent(new Event("beforeprint")));
+      expect(await page.locator(".sparkline svg").count()).toBe(sparklines);
     } finally {
       await page.setViewportSize({ width: 1280, height: 800 });
     }

@@ -4,7 +4,8 @@
  * accessible name, so a screen reader hears the series, not "image".
  */
 import * as Plot from "@observablehq/plot";
-import { useEffect, useRef } from "react";
+import { useEffect, useLayoutEffect, useRef, useState } from "react";
+import { flushSync } from "react-dom";
 import type { SeriesPoint } from "../api/types";
 
 export function Sparkline({
@@ -19,9 +20,27 @@ export function Sparkline({
   readonly height?: number;
 }) {
   const ref = useRef<HTMLDivElement>(null);
+  // Drawn when near the screen (a profile has ~100 of them) or when the page is printed.
+  const [visible, setVisible] = useState(false);
   useEffect(() => {
     const el = ref.current;
-    if (!el) return;
+    if (!el || visible) return;
+    const show = () => setVisible(true);
+    // Printing takes its snapshot right after "beforeprint": draw synchronously.
+    const showNow = () => flushSync(show);
+    const observer = new IntersectionObserver((entries) => entries.some((e) => e.isIntersecting) && show(), {
+      rootMargin: "300px",
+    });
+    observer.observe(el);
+    window.addEventListener("beforeprint", showNow);
+    return () => {
+      observer.disconnect();
+      window.removeEventListener("beforeprint", showNow);
+    };
+  }, [visible]);
+  useLayoutEffect(() => {
+    const el = ref.current;
+    if (!el || !visible) return;
     const points = series.filter((s) => typeof s.value === "number");
     if (points.length === 0) return;
     const periods = series.map((s) => s.period);
@@ -51,6 +70,6 @@ export function Sparkline({
     chart.setAttribute("aria-hidden", "true");
     el.replaceChildren(chart);
     return () => chart.remove();
-  }, [series, width, height]);
+  }, [series, width, height, visible]);
   return <div ref={ref} className="sparkline" role="img" aria-label={label} style={{ width, height }} />;
 }
