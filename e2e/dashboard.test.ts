@@ -277,7 +277,7 @@ describe("the dashboard in a desktop browser", () => {
       const sparklines = await page.locator(".sparkline").count();
       expect(sparklines).toBeGreaterThan(20);
       expect(await page.locator(".sparkline svg").count()).toBeLessThan(sparklines);
-      await page.evaluate(() => window.dispatchEvent(new Event("beforeprint")));
+      await page.evaluate("window.dispatchEvent(new Event('beforeprint'))");
       expect(await page.locator(".sparkline svg").count()).toBe(sparklines);
     } finally {
       await page.setViewportSize({ width: 1280, height: 800 });
