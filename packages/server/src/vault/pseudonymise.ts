@@ -1,0 +1,56 @@
+/**
+ * Pseudonyms for identifying keys (BSN, address id): HMAC-SHA-256 with the secret key of the purpose,
+ * so that without the key a dictionary over all ~91 million valid BSNs recovers nothing (an unkeyed
+ * or salted hash would be reversed in seconds), and the same person under two purposes gets two
+ * unlinkable pseudonyms. The key version travels with each pseudonym, so keys can be rotated.
+ * Raw identifiers only pass through memory here: never stored, logged or echoed in errors.
+ */
+import { createHmac } from "node:crypto";
+import type { KeyRing } from "./keys.js";
+
+export const IDENTIFIER_KINDS = ["bsn", "address"] as const;
+export type IdentifierKind = (typeof IDENTIFIER_KINDS)[number];
+
+export interface Pseudonym {
+  /** base64url of the 32-byte HMAC: 43 characters. */
+  readonly pseudonym: string;
+  readonly keyVersion: number;
+}
+
+/** The canonical form that is hashed: BSNs as 9 digits (dots, spaces and a missing leading 0 allowed). */
+export function canonicalIdentifier(kind: IdentifierKind, raw: string): string | undefined {
+  if (kind === "bsn") {
+    const digits = raw.replace(/[\s.]/g, "");
+    if (!/^\d{8,9}$/.test(digits)) return undefined;
+    return digits.padStart(9, "0");
+  }
+  const id = raw.trim();
+  return id === "" ? undefined : id;
+}
+
+/**
+ * A pseudonymiser for one purpose: holds its key, hashes many identifiers fast. The kind is part of
+ * the hashed message, so a BSN and an address id with the same digits never share a pseudonym.
+ */
+export class Pseudonymiser {
+  readonly keyVersion: number;
+  private readonly key: Buffer;
+
+  constructor(
+    ring: KeyRing,
+    readonly purpose: string,
+    version?: number,
+  ) {
+    const { version: v, key } = ring.key(purpose, version);
+    this.keyVersion = v;
+    this.key = key;
+  }
+
+  /** The pseudonym, or undefined when the identifier is not of the expected form (never echoed). */
+  pseudonymise(kind: IdentifierKind, raw: string): Pseudonym | undefined {
+    const canonical = canonicalIdentifier(kind, raw);
+    if (canonical === undefined) return undefined;
+    const pseudonym = createHmac("sha256", this.key).update(`${kind}:${canonical}`).digest("base64url");
+    return { pseudonym, keyVersion: this.keyVersion };
+  }
+}
