@@ -1,6 +1,6 @@
 /**
  * @wijkradar/core — the pure domain core: area codes, catalogue and mapping contracts, number parsing,
- * aggregation and the release rules. No I/O, no clock, no randomness.
+ * aggregation, the release rules and recognising personal identifiers. No I/O, no clock, no randomness.
  */
 export * from "./area-codes.js";
 export * from "./catalogue.js";
@@ -9,3 +9,4 @@ export * from "./mapping.js";
 export * from "./numbers.js";
 export * from "./aggregate.js";
 export * from "./release.js";
+export * from "./identifiers.js";
