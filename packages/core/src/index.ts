@@ -10,3 +10,4 @@ export * from "./numbers.js";
 export * from "./aggregate.js";
 export * from "./release.js";
 export * from "./identifiers.js";
+export * from "./sdc/index.js";
