@@ -40,6 +40,13 @@ export const ConfigSchema = z
     db: z.string().min(1, "expected a file path").default("./data/wijkradar.duckdb"),
     demo: Bool.default(true).describe("load the bundled demo data into an empty database on start"),
     logLevel: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("warn"),
+    keyFile: z
+      .string()
+      .min(1, "expected a file path")
+      .optional()
+      .describe(
+        "pseudonymisation key file (YAML, owner-only); default: wijkradar-keys.yaml beside the database when it exists",
+      ),
     webRoot: z
       .string()
       .min(1, "expected a folder path")
@@ -58,7 +65,10 @@ export const ENV_KEYS: Readonly<Record<string, keyof Config>> = {
   WIJKRADAR_DEMO: "demo",
   WIJKRADAR_LOG_LEVEL: "logLevel",
   WIJKRADAR_WEB_ROOT: "webRoot",
+  WIJKRADAR_KEY_FILE: "keyFile",
 };
+/** Pseudonymisation keys in the environment (read by vault/keys.ts, never by the config). */
+const KEY_ENV = /^WIJKRADAR_KEY_[A-Z][A-Z0-9_]*_(V\d+|CURRENT)$/;
 const OTHER_ENV = new Set(["WIJKRADAR_CONFIG"]);
 
 function readConfigFile(path: string): Record<string, unknown> {
@@ -112,7 +122,7 @@ export function loadConfig(sources: ConfigSources = {}): Config {
     if (!name.startsWith("WIJKRADAR_") || value === undefined) continue;
     const key = ENV_KEYS[name];
     if (!key) {
-      if (OTHER_ENV.has(name)) continue;
+      if (OTHER_ENV.has(name) || KEY_ENV.test(name)) continue;
       throw new ConfigError(
         `environment variable ${name} is not known; expected one of ${[...Object.keys(ENV_KEYS), ...OTHER_ENV].join(", ")}`,
       );
@@ -136,10 +146,11 @@ export function loadConfig(sources: ConfigSources = {}): Config {
     });
     throw new ConfigError(`invalid configuration:\n  ${lines.join("\n  ")}`);
   }
-  const { webRoot, ...data } = result.data;
+  const { webRoot, keyFile, ...data } = result.data;
   return Object.freeze({
     ...data,
     db: data.db === ":memory:" ? ":memory:" : resolve(data.db),
     ...(webRoot === undefined ? {} : { webRoot: resolve(webRoot) }),
+    ...(keyFile === undefined ? {} : { keyFile: resolve(keyFile) }),
   });
 }

@@ -60,6 +60,47 @@ export const MIGRATIONS: readonly Migration[] = [
       `CREATE TABLE settings (key VARCHAR PRIMARY KEY, value VARCHAR NOT NULL, updated_at TIMESTAMP NOT NULL)`,
     ],
   },
+  {
+    version: 3,
+    name: "microdata vault: source registry, pseudonymised records, PC6 lookup, profiles",
+    sql: [
+      // The register of microdata sources (PRIVACY.md): nothing is imported for a source not in it.
+      `CREATE TABLE vault_sources (
+        id VARCHAR PRIMARY KEY, name VARCHAR NOT NULL, organisation VARCHAR NOT NULL,
+        legal_basis VARCHAR NOT NULL, purpose VARCHAR NOT NULL, dpia_reference VARCHAR NOT NULL,
+        retention_months INTEGER NOT NULL, key_purpose VARCHAR NOT NULL, record_level VARCHAR NOT NULL,
+        synthetic BOOLEAN NOT NULL, description VARCHAR,
+        registered_at TIMESTAMP NOT NULL, registered_by VARCHAR NOT NULL)`,
+      `CREATE SEQUENCE vault_delivery_ids START 1`,
+      `CREATE TABLE vault_deliveries (
+        id INTEGER PRIMARY KEY DEFAULT nextval('vault_delivery_ids'), source_id VARCHAR NOT NULL,
+        file_name VARCHAR NOT NULL, file_sha256 VARCHAR NOT NULL, mapping_sha256 VARCHAR NOT NULL,
+        rows INTEGER NOT NULL, rejected INTEGER NOT NULL, key_purpose VARCHAR NOT NULL,
+        key_version SMALLINT NOT NULL, imported_at TIMESTAMP NOT NULL, report VARCHAR NOT NULL)`,
+      // Identifying keys are stored only as keyed pseudonyms: the first 8 bytes of the HMAC-SHA-256 as
+      // a BIGINT (fast joins over millions of rows), with the key version. record_key (4 further bytes
+      // of the same HMAC) is the person's record key for cell-key perturbation.
+      `CREATE TABLE vault_persons (
+        source_id VARCHAR NOT NULL, delivery_id INTEGER NOT NULL, key_version SMALLINT NOT NULL,
+        person BIGINT NOT NULL, household BIGINT, address BIGINT, record_key UINTEGER NOT NULL,
+        pc6 VARCHAR NOT NULL, birth_date DATE NOT NULL, sex VARCHAR, household_size SMALLINT,
+        household_type VARCHAR, valid_from DATE NOT NULL, valid_to DATE)`,
+      // Facts from every other source: a benefit, debt assistance, an absence report, rent arrears, a
+      // nuisance report… about a person, household or address (or only a PC6), valid from–to (events:
+      // one day), with an optional amount.
+      `CREATE TABLE vault_facts (
+        source_id VARCHAR NOT NULL, delivery_id INTEGER NOT NULL, key_version SMALLINT NOT NULL,
+        subject_kind VARCHAR NOT NULL, subject BIGINT, pc6 VARCHAR, fact VARCHAR NOT NULL,
+        valid_from DATE NOT NULL, valid_to DATE, amount DOUBLE)`,
+      // PC6 -> buurt, per year (postcodes and buurten both change).
+      `CREATE TABLE vault_pc6_areas (
+        pc6 VARCHAR NOT NULL, year SMALLINT NOT NULL, buurt_code VARCHAR NOT NULL,
+        division SMALLINT NOT NULL, source VARCHAR NOT NULL, PRIMARY KEY (pc6, year))`,
+      `CREATE TABLE profiles (
+        id VARCHAR PRIMARY KEY, definition VARCHAR NOT NULL, created_at TIMESTAMP NOT NULL,
+        created_by VARCHAR NOT NULL, updated_at TIMESTAMP NOT NULL)`,
+    ],
+  },
 ];
 
 /** The schema version this build expects. */

@@ -15,7 +15,9 @@
  * Environment: WIJKRADAR_KEY_<PURPOSE>_V<n>=<base64> (purpose upper-case, "-" as "_"); the highest
  * version is current unless WIJKRADAR_KEY_<PURPOSE>_CURRENT names another.
  */
-import { readFileSync, statSync } from "node:fs";
+import { existsSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { randomBytes } from "node:crypto";
+import { dirname, join } from "node:path";
 import { parse as parseYaml } from "yaml";
 import { z } from "zod";
 import { ConfigError } from "../errors.js";
@@ -52,6 +54,15 @@ export class KeyRing {
         `purpose "${purpose}" has no key version ${v}; versions: ${[...keys.versions.keys()].join(", ")}`,
       );
     return { version: v, key };
+  }
+
+  /** This ring with the purposes of `other` added; a purpose in both takes `other`'s keys. */
+  withPurposes(other: KeyRing): KeyRing {
+    return new KeyRing(new Map([...this.purposes, ...other.purposes]));
+  }
+
+  has(purpose: string): boolean {
+    return this.purposes.has(purpose);
   }
 
   get purposeNames(): readonly string[] {
@@ -169,4 +180,37 @@ export function keysFromEnv(env: NodeJS.ProcessEnv): KeyRing {
       return { purpose, current, versions };
     }),
   );
+}
+
+/** The key file wijkradar looks for beside the database when none is configured. */
+export function defaultKeyFile(dbPath: string): string {
+  return join(dbPath === ":memory:" ? "." : dirname(dbPath), "wijkradar-keys.yaml");
+}
+
+/**
+ * The keys of this installation: the configured key file (or the default one beside the database,
+ * when it exists), then WIJKRADAR_KEY_<PURPOSE>_V<n> variables, which take precedence per purpose.
+ */
+export function loadKeyRing(
+  config: { readonly keyFile?: string; readonly db: string },
+  env: Readonly<Record<string, string | undefined>>,
+): KeyRing {
+  const file = config.keyFile ?? defaultKeyFile(config.db);
+  const fromFile = config.keyFile !== undefined || existsSync(file) ? readKeyFile(file) : KeyRing.of([]);
+  return fromFile.withPurposes(keysFromEnv(env as NodeJS.ProcessEnv));
+}
+
+/**
+ * Creates a key file with one new random key for a purpose (owner-only, mode 600) — for the demo's
+ * synthetic sources on first start. Refuses to overwrite an existing file.
+ */
+export function createKeyFile(path: string, purpose: string): KeyRing {
+  if (existsSync(path)) throw new ConfigError(`key file ${path} exists already; not overwritten`);
+  const key = randomBytes(32).toString("base64");
+  writeFileSync(
+    path,
+    `# wijkradar pseudonymisation keys: keep secret, back up apart from the database.\n# Created for the demo's synthetic sources.\nkeys:\n  ${purpose}:\n    current: 1\n    versions:\n      1: "${key}"\n`,
+    { mode: 0o600, flag: "wx" },
+  );
+  return readKeyFile(path);
 }

@@ -8,8 +8,14 @@
 import { createHmac } from "node:crypto";
 import type { KeyRing } from "./keys.js";
 
-export const IDENTIFIER_KINDS = ["bsn", "address"] as const;
+export const IDENTIFIER_KINDS = ["bsn", "address", "household"] as const;
 export type IdentifierKind = (typeof IDENTIFIER_KINDS)[number];
+
+export interface VaultPseudonym {
+  readonly id: bigint;
+  /** Uniform in 0 … 2^32 − 1: the record key for cell-key perturbation. */
+  readonly recordKey: number;
+}
 
 export interface Pseudonym {
   /** base64url of the 32-byte HMAC: 43 characters. */
@@ -52,5 +58,17 @@ export class Pseudonymiser {
     if (canonical === undefined) return undefined;
     const pseudonym = createHmac("sha256", this.key).update(`${kind}:${canonical}`).digest("base64url");
     return { pseudonym, keyVersion: this.keyVersion };
+  }
+
+  /**
+   * The pseudonym as the vault stores it: the first 8 bytes of the same HMAC as a signed BIGINT (fast
+   * joins over millions of rows; a keyed PRF truncated to 64 bits: two of 18 million people share
+   * one with probability ~1e-5), and 4 further bytes as the record key of the cell-key method.
+   */
+  pseudonymiseToKey(kind: IdentifierKind, raw: string): VaultPseudonym | undefined {
+    const canonical = canonicalIdentifier(kind, raw);
+    if (canonical === undefined) return undefined;
+    const mac = createHmac("sha256", this.key).update(`${kind}:${canonical}`).digest();
+    return { id: mac.readBigInt64BE(0), recordKey: mac.readUInt32BE(8) };
   }
 }
