@@ -11,3 +11,4 @@ export * from "./aggregate.js";
 export * from "./release.js";
 export * from "./identifiers.js";
 export * from "./sdc/index.js";
+export * from "./profiles.js";

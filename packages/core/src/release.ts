@@ -18,9 +18,14 @@ export interface Actor {
 export interface Grant {
   readonly id: string;
   readonly role: string;
-  /** "open-data" grants every indicator of an open source; otherwise the listed domains/indicators. */
+  /**
+   * "open-data" grants every indicator of an open source; "synthetic-data" every figure computed
+   * from synthetic sources only (no real person behind it); otherwise the listed domains/indicators.
+   */
   readonly what:
-    "open-data" | { readonly domains?: readonly Domain[]; readonly indicators?: readonly string[] };
+    | "open-data"
+    | "synthetic-data"
+    | { readonly domains?: readonly Domain[]; readonly indicators?: readonly string[] };
   /** Area codes whose descendants (and themselves) are in scope; absent: everywhere. */
   readonly areas?: readonly string[];
   /** The finest level this grant allows (e.g. "buurt": no postcodes). Absent: every level. */
@@ -40,6 +45,8 @@ export interface FigureSubject {
   readonly indicatorId: string;
   readonly domain: Domain;
   readonly sourceOpen: boolean;
+  /** All of the figure's sources are synthetic (a generated demo population, no real people). */
+  readonly synthetic?: boolean;
   readonly areaCode: string;
   readonly level: AreaLevel;
 }
@@ -52,6 +59,8 @@ function grantCovers(grant: Grant, actor: Actor, s: FigureSubject): boolean {
   if (grant.purpose !== actor.purpose) return false;
   if (grant.what === "open-data") {
     if (!s.sourceOpen) return false;
+  } else if (grant.what === "synthetic-data") {
+    if (s.synthetic !== true) return false;
   } else {
     const byDomain = grant.what.domains?.includes(s.domain) ?? false;
     const byIndicator = grant.what.indicators?.includes(s.indicatorId) ?? false;
@@ -77,7 +86,7 @@ export function decideAccess(policy: ReleasePolicy, actor: Actor, subject: Figur
   }
   return {
     allowed: false,
-    reason: `no grant for role(s) ${actor.roles.join(", ")} covers indicator ${subject.indicatorId} (domain ${subject.domain}, ${subject.sourceOpen ? "open data" : "not open data"}) at level ${subject.level} in this area`,
+    reason: `no grant for role(s) ${actor.roles.join(", ")} covers indicator ${subject.indicatorId} (domain ${subject.domain}, ${subject.sourceOpen ? "open data" : subject.synthetic ? "synthetic data" : "not open data"}) at level ${subject.level} in this area`,
   };
 }
 
@@ -115,8 +124,15 @@ export function discloseFigure(
   return { status: "released", ...figure };
 }
 
-/** The policy wijkradar starts with: anonymous visitors see open data, nothing else. */
+/**
+ * The policy wijkradar starts with: anonymous visitors see open data and figures computed from
+ * synthetic sources only (the demo's generated population, so that profiles can be shown without
+ * real people behind them), nothing else. Figures from real microdata stay default-deny.
+ */
 export const OPEN_DATA_POLICY: ReleasePolicy = {
-  grants: [{ id: "public-open-data", role: "public", what: "open-data", purpose: "open-data" }],
+  grants: [
+    { id: "public-open-data", role: "public", what: "open-data", purpose: "open-data" },
+    { id: "public-synthetic-data", role: "public", what: "synthetic-data", purpose: "open-data" },
+  ],
   minCount: 10,
 };
