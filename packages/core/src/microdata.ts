@@ -123,14 +123,16 @@ export const FactMappingSchema = z
     fact: FactName,
     amount: column.optional(),
     fields: z.object({ pc6: column.optional() }).strict().default({}),
+    /** Address facts whose address is empty count for their PC6 (e.g. nuisance reported at a street). */
+    fallbackToPc6: z.boolean().default(false),
   })
   .strict()
   .refine((m) => m.subject === "pc6" || m.identifiers[m.subject] !== undefined, {
     message: "the subject needs its identifier column (identifiers.<subject>)",
     path: ["identifiers"],
   })
-  .refine((m) => m.subject !== "pc6" || m.fields.pc6 !== undefined, {
-    message: "facts about a PC6 need fields.pc6",
+  .refine((m) => (m.subject !== "pc6" && !m.fallbackToPc6) || m.fields.pc6 !== undefined, {
+    message: "facts about a PC6 (or falling back to one) need fields.pc6",
     path: ["fields", "pc6"],
   });
 

@@ -174,7 +174,7 @@ export interface PersonBatch {
 
 export interface FactBatch {
   length: number;
-  readonly subjectKind: string;
+  readonly subjectKind: string[];
   readonly subject: (bigint | null)[];
   readonly pc6: (string | null)[];
   readonly fact: string[];
@@ -198,9 +198,9 @@ export const emptyPersonBatch = (): PersonBatch => ({
   validTo: [],
 });
 
-export const emptyFactBatch = (subjectKind: string): FactBatch => ({
+export const emptyFactBatch = (): FactBatch => ({
   length: 0,
-  subjectKind,
+  subjectKind: [],
   subject: [],
   pc6: [],
   fact: [],
@@ -299,7 +299,7 @@ export class VaultDeliveryWriter {
         a.appendVarchar(this.sourceId);
         a.appendInteger(this.id);
         a.appendSmallInt(this.keyVersion);
-        a.appendVarchar(b.subjectKind);
+        a.appendVarchar(b.subjectKind[i]!);
         const s = b.subject[i]!;
         if (s === null) a.appendNull();
         else a.appendBigInt(s);

@@ -260,7 +260,7 @@ function registerConverter(m: RegisterMapping, idx: Map<string, number>, p: Pseu
 }
 
 function factConverter(m: FactMapping, idx: Map<string, number>, p: Pseudonymiser): Converter {
-  const batch: { b: FactBatch } = { b: emptyFactBatch(m.subject) };
+  const batch: { b: FactBatch } = { b: emptyFactBatch() };
   const kind: IdentifierKind | undefined =
     m.subject === "person" ? "bsn" : m.subject === "pc6" ? undefined : m.subject;
   const subjectColumn = m.subject === "pc6" ? undefined : m.identifiers[m.subject]!;
@@ -293,11 +293,13 @@ function factConverter(m: FactMapping, idx: Map<string, number>, p: Pseudonymise
   const valid = validity(m, idx);
   const convert: RowConverter = (cols, i) => {
     let sid: bigint | null = null;
+    let kindOfRow: string = m.subject;
     if (subject) {
       const s = subject(cols[cSubject]![i]);
-      if (s === null) return `${subjectColumn}: empty; every row needs the ${m.subject} it is about`;
-      if (typeof s === "string") return s;
-      sid = s.id;
+      if (s === null && m.fallbackToPc6) kindOfRow = "pc6";
+      else if (s === null) return `${subjectColumn}: empty; every row needs the ${m.subject} it is about`;
+      else if (typeof s === "string") return s;
+      else sid = s.id;
     }
     let pc6: string | null = null;
     if (cPc6 >= 0) {
@@ -306,7 +308,8 @@ function factConverter(m: FactMapping, idx: Map<string, number>, p: Pseudonymise
         const n = normalisePc6(raw);
         if (!n) return `${m.fields.pc6}: expected a postcode such as 1312AB`;
         pc6 = n;
-      } else if (m.subject === "pc6") return `${m.fields.pc6}: empty; every row needs its postcode`;
+      } else if (kindOfRow === "pc6")
+        return `${m.fields.pc6}: empty; a row without ${m.subject === "pc6" ? "a postcode" : `an ${m.subject}`} needs its postcode`;
     }
     const fact = factOf(cols, i);
     if (fact.startsWith("!")) return fact.slice(1);
@@ -318,6 +321,7 @@ function factConverter(m: FactMapping, idx: Map<string, number>, p: Pseudonymise
     const v = valid(cols, i);
     if (typeof v === "string") return v;
     const b = batch.b;
+    b.subjectKind.push(kindOfRow);
     b.subject.push(sid);
     b.pc6.push(pc6);
     b.fact.push(fact);
@@ -333,7 +337,7 @@ function factConverter(m: FactMapping, idx: Map<string, number>, p: Pseudonymise
     async flush(writer) {
       const n = batch.b.length;
       if (writer) await writer.appendFacts(batch.b);
-      batch.b = emptyFactBatch(m.subject);
+      batch.b = emptyFactBatch();
       return n;
     },
   };
