@@ -161,7 +161,18 @@ export function mappedColumns(m: MicrodataMapping): string[] {
   return [...new Set(cols.filter((c): c is string => c !== undefined))];
 }
 
-const DAY_MS = 86_400_000;
+/** Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's days_from_civil). */
+function daysFromCivil(y: number, m: number, d: number): number {
+  const yy = m <= 2 ? y - 1 : y;
+  const era = Math.floor(yy / 400);
+  const yoe = yy - era * 400;
+  const doy = Math.floor((153 * (m + (m > 2 ? -3 : 9)) + 2) / 5) + d - 1;
+  const doe = yoe * 365 + Math.floor(yoe / 4) - Math.floor(yoe / 100) + doy;
+  return era * 146097 + doe - 719468;
+}
+
+const daysInMonth = (y: number, m: number): number =>
+  m === 2 ? (y % 4 === 0 && (y % 100 !== 0 || y % 400 === 0) ? 29 : 28) : [4, 6, 9, 11].includes(m) ? 30 : 31;
 
 /**
  * Days since 1970-01-01 of an ISO date (YYYY-MM-DD, also the date part of a timestamp), or undefined
@@ -175,16 +186,24 @@ export function isoDateToDays(text: string): number | undefined {
   const y = Number(m[1]);
   const mo = Number(m[2]);
   const d = Number(m[3]);
-  if (mo < 1 || mo > 12 || d < 1 || d > 31 || y < 1850 || y > 2200) return undefined;
-  const t = Date.UTC(y, mo - 1, d);
-  const back = new Date(t);
-  if (back.getUTCMonth() !== mo - 1 || back.getUTCDate() !== d) return undefined;
-  return t / DAY_MS;
+  if (mo < 1 || mo > 12 || d < 1 || d > daysInMonth(y, mo) || y < 1850 || y > 2200) return undefined;
+  return daysFromCivil(y, mo, d);
 }
 
-/** The ISO date of a day number. */
+/** The ISO date of a day number (H. Hinnant's civil_from_days). */
 export function daysToIsoDate(days: number): string {
-  return new Date(days * DAY_MS).toISOString().slice(0, 10);
+  const z = days + 719468;
+  const era = Math.floor(z / 146097);
+  const doe = z - era * 146097;
+  const yoe = Math.floor(
+    (doe - Math.floor(doe / 1460) + Math.floor(doe / 36524) - Math.floor(doe / 146096)) / 365,
+  );
+  const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100));
+  const mp = Math.floor((5 * doy + 2) / 153);
+  const d = doy - Math.floor((153 * mp + 2) / 5) + 1;
+  const m = mp < 10 ? mp + 3 : mp - 9;
+  const y = yoe + era * 400 + (m <= 2 ? 1 : 0);
+  return `${String(y).padStart(4, "0")}-${String(m).padStart(2, "0")}-${String(d).padStart(2, "0")}`;
 }
 
 /**

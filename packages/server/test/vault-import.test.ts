@@ -6,12 +6,12 @@
 import { randomBytes } from "node:crypto";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { DuckDBInstance } from "@duckdb/node-api";
 import { isValidBsn } from "@wijkradar/core";
 import { beforeEach, describe, expect, it } from "vitest";
 import { main } from "../src/cli/main.js";
 import { ConfigError, InputError } from "../src/errors.js";
 import { Database } from "../src/store/database.js";
+import { queryFiles } from "../src/store/table-writer.js";
 import { importMicrodata } from "../src/vault/import-microdata.js";
 import { KeyRing } from "../src/vault/keys.js";
 import { importPc6Lookup, purge, registerSources } from "../src/vault/registry.js";
@@ -281,16 +281,12 @@ describe("microdata import", () => {
     const csv = join(dir, "brp.csv");
     writeFileSync(csv, registerCsv(ids));
     const parquet = join(dir, "brp.parquet");
-    const inst = await DuckDBInstance.create(":memory:");
-    const conn = await inst.connect();
     // Typed columns as a real extract would have them (dates, integers).
-    await conn.run(
+    await queryFiles(
       `COPY (SELECT bsn, huishouden_id, adres_id, postcode, CAST(geboortedatum AS DATE) AS geboortedatum, geslacht,
         CAST(huishouden_grootte AS INTEGER) AS huishouden_grootte, huishouden_type, CAST(ingangsdatum AS DATE) AS ingangsdatum,
         CAST(einddatum AS DATE) AS einddatum FROM read_csv('${csv}', all_varchar = true) LIMIT 200) TO '${parquet}' (FORMAT parquet)`,
     );
-    conn.closeSync();
-    inst.closeSync();
     const keys = ring("wijkaanpak");
     const first = await importMicrodata(db, { file: csv, mappingText: REGISTER_MAPPING, keys });
     expect(first.imported).toBe(300);

@@ -214,7 +214,7 @@ function registerConverter(m: RegisterMapping, idx: Map<string, number>, p: Pseu
     if (birth === undefined) return `${m.fields.birthDate}: expected a date YYYY-MM-DD`;
     let sex: string | null = null;
     if (cSex >= 0 && present(cols[cSex]![i])) {
-      sex = cols[cSex]![i]!.trim().toUpperCase();
+      sex = cols[cSex]![i].trim().toUpperCase();
       if (!sexes.has(sex)) return `${m.fields.sex}: expected one of ${SEX_CODES.join(", ")}`;
     }
     let size: number | null = null;
@@ -225,7 +225,7 @@ function registerConverter(m: RegisterMapping, idx: Map<string, number>, p: Pseu
     }
     let type: string | null = null;
     if (cType >= 0 && present(cols[cType]![i])) {
-      type = cols[cType]![i]!.trim().toLowerCase();
+      type = cols[cType]![i].trim().toLowerCase();
       if (!types.has(type)) return `${m.fields.householdType}: expected one of ${HOUSEHOLD_TYPES.join(", ")}`;
     }
     const v = valid(cols, i);
@@ -315,7 +315,7 @@ function factConverter(m: FactMapping, idx: Map<string, number>, p: Pseudonymise
     if (fact.startsWith("!")) return fact.slice(1);
     let amount: number | null = null;
     if (cAmount >= 0 && present(cols[cAmount]![i])) {
-      amount = Number(cols[cAmount]![i]!.trim().replace(",", "."));
+      amount = Number(cols[cAmount]![i].trim().replace(",", "."));
       if (!Number.isFinite(amount)) return `${m.amount}: expected a number`;
     }
     const v = valid(cols, i);

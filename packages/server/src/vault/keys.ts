@@ -197,7 +197,7 @@ export function loadKeyRing(
 ): KeyRing {
   const file = config.keyFile ?? defaultKeyFile(config.db);
   const fromFile = config.keyFile !== undefined || existsSync(file) ? readKeyFile(file) : KeyRing.of([]);
-  return fromFile.withPurposes(keysFromEnv(env as NodeJS.ProcessEnv));
+  return fromFile.withPurposes(keysFromEnv(env));
 }
 
 /**

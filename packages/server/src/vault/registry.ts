@@ -78,10 +78,12 @@ export async function importPc6Lookup(
   const { text, name } = readTextFile(path, "PC6 lookup");
   let records: Record<string, string>[];
   try {
-    records = parseCsv(text, { columns: true, skip_empty_lines: true, trim: true, bom: true }) as Record<
-      string,
-      string
-    >[];
+    records = parseCsv<Record<string, string>>(text, {
+      columns: true,
+      skip_empty_lines: true,
+      trim: true,
+      bom: true,
+    });
   } catch (e) {
     throw new InputError(`${name}: not a valid CSV file: ${(e as Error).message.split("\n")[0]}`);
   }
