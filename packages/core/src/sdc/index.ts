@@ -3,7 +3,12 @@ export * from "./types.js";
 export * from "./rules.js";
 export * from "./primary.js";
 export * from "./perturb.js";
-export { protectTable, complementarySuppression } from "./suppress.js";
+export {
+  protectTable,
+  protectTableAudited,
+  complementarySuppression,
+  type AuditedProtection,
+} from "./suppress.js";
 export { indexTable, type IndexedTable } from "./table.js";
 export * from "./lp.js";
 export * from "./audit.js";
