@@ -26,7 +26,7 @@ import {
 import { z } from "zod";
 import { AccessDeniedError, NotFoundError } from "../errors.js";
 import { Releaser, type ReleasedView, type RequestContext } from "../release/release-service.js";
-import { CubeService, describeIndicator } from "../services/cube-service.js";
+import { CubeService } from "../services/cube-service.js";
 import {
   findAreas,
   geometryDivisions,
@@ -40,6 +40,7 @@ import type { Database } from "../store/database.js";
 import { SCHEMA_VERSION } from "../store/migrations.js";
 import { BodyCache } from "./geo-cache.js";
 import { registerImportRoute } from "./imports-route.js";
+import { registerProfileRoutes } from "./profiles-route.js";
 import { errorHandler } from "./problem.js";
 import { registerWebRoute } from "./web-route.js";
 
@@ -167,6 +168,10 @@ export async function buildApp(options: AppOptions): Promise<App> {
         },
         { name: "indicators", description: "The indicator catalogue and the area cube" },
         { name: "geo", description: "Simplified boundaries as GeoJSON" },
+        {
+          name: "profiles",
+          description: "Profiles over microdata: definitions and released counts per area",
+        },
         { name: "system", description: "Health and deliveries" },
       ],
     },
@@ -279,7 +284,7 @@ export async function buildApp(options: AppOptions): Promise<App> {
       // Every page of the dashboard waits for the catalogue (~94 KB of JSON) before it asks for
       // anything else: built once (until the next import, like the boundaries), gzipped, with an ETag.
       const cached = await geoCache.get("indicators", async () => {
-        const list = [...(await cube.indicators()).values()].map(describeIndicator);
+        const list = await cube.catalogueList();
         return JSON.stringify({ count: list.length, indicators: list });
       });
       return sendCached(request, reply, cached, "application/json; charset=utf-8");
@@ -295,7 +300,7 @@ export async function buildApp(options: AppOptions): Promise<App> {
         params: z.object({ id: z.string().min(1).max(80) }),
       },
     },
-    async (request) => describeIndicator(await cube.indicator(request.params.id)),
+    async (request) => cube.describe(request.params.id),
   );
 
   server.get(
@@ -454,6 +459,16 @@ export async function buildApp(options: AppOptions): Promise<App> {
         request.query.parent,
       ),
   );
+
+  registerProfileRoutes(server, {
+    db,
+    cube,
+    releaser,
+    audit,
+    operatorToken: options.operatorToken,
+    contextOf,
+    sendView,
+  });
 
   if (options.operatorToken)
     await registerImportRoute(server, { db, cube, audit, operatorToken: options.operatorToken });

@@ -12,17 +12,21 @@ import { AccessDeniedError, InputError, NotFoundError, StoreError } from "../err
 import { importFile, type ImportPhase, type ImportReport } from "../ingest/import-service.js";
 import { Releaser } from "../release/release-service.js";
 import { readServerFile, type ServerInfo } from "../server-file.js";
-import {
-  CubeService,
-  describeIndicator,
-  type ValuesRequest,
-  type ValuesResponse,
-} from "../services/cube-service.js";
+import type { describeIndicator } from "../services/cube-service.js";
+import { CubeService, type ValuesRequest, type ValuesResponse } from "../services/cube-service.js";
 import { findAreas, type AreaQuery, type AreaRow } from "../store/area-repository.js";
 import { AuditLog } from "../store/audit-repository.js";
 import { Database } from "../store/database.js";
+import {
+  describeProfile,
+  ProfileService,
+  type ProfileValuesRequest,
+  type ProfileValuesResponse,
+} from "../services/profile-service.js";
 
 export type IndicatorInfo = ReturnType<typeof describeIndicator>;
+export type ProfileInfo = ReturnType<typeof describeProfile>;
+export type ProfileCountsRequest = Omit<ProfileValuesRequest, "date"> & { readonly date?: string };
 
 export interface Backend {
   /** Says where the data comes from, for a line on stderr (undefined: the database file). */
@@ -36,6 +40,12 @@ export interface Backend {
     dryRun: boolean,
     onProgress?: (phase: ImportPhase, fraction: number) => void,
   ): Promise<ImportReport>;
+  profiles(): Promise<ProfileInfo[]>;
+  profile(id: string): Promise<ProfileInfo>;
+  /** Creates or replaces a profile (validated; 422-like InputError naming the fields). */
+  saveProfile(definition: unknown): Promise<{ status: "created" | "replaced"; profile: ProfileInfo }>;
+  /** A profile's released figures (audited; the date defaults to today, UTC). */
+  profileValues(req: ProfileCountsRequest): Promise<ProfileValuesResponse>;
   close(): Promise<void>;
 }
 
@@ -55,11 +65,22 @@ const cliContext = () => ({
 
 class LocalBackend implements Backend {
   readonly via = undefined;
-  private readonly parts: { db: Database; audit: AuditLog; cube: CubeService } | undefined;
+  private readonly parts:
+    { db: Database; audit: AuditLog; cube: CubeService; profiles: ProfileService } | undefined;
   constructor(private readonly db: Database | undefined) {
     if (db) {
       const audit = new AuditLog(db);
-      this.parts = { db, audit, cube: new CubeService(db, new Releaser(OPEN_DATA_POLICY, audit)) };
+      const releaser = new Releaser(OPEN_DATA_POLICY, audit);
+      const cube = new CubeService(db, releaser);
+      const profiles = new ProfileService(db, releaser);
+      // `wijkradar export profile:<id>` reads the same protected tables as the API.
+      cube.usePseudoIndicators({
+        prefix: "profile:",
+        list: () => profiles.pseudoIndicators(),
+        valuesView: (ctx, req, action) => profiles.indicatorValuesView(ctx, req, action),
+      });
+      cube.onInvalidate(() => profiles.invalidate());
+      this.parts = { db, audit, cube, profiles };
     }
   }
   private need() {
@@ -71,7 +92,39 @@ class LocalBackend implements Backend {
     return findAreas(this.need().db, query);
   }
   async indicators() {
-    return [...(await this.need().cube.indicators()).values()].map(describeIndicator);
+    return this.need().cube.catalogueList();
+  }
+  async profiles() {
+    return (await this.need().profiles.list()).map(describeProfile);
+  }
+  async profile(id: string) {
+    return describeProfile(await this.need().profiles.get(id));
+  }
+  async saveProfile(definition: unknown) {
+    const { profiles, audit } = this.need();
+    const r = await profiles.save(definition, cliContext().actor.id);
+    audit.record({
+      at: new Date(),
+      actor: cliContext().actor.id,
+      roles: ["operator"],
+      purpose: "profile-definition",
+      action: `profile-${r.status === "created" ? "create" : "replace"}`,
+      object: `profile:${r.definition.id}`,
+      released: 0,
+      suppressed: 0,
+      denied: 0,
+      origin: "cli",
+    });
+    return { status: r.status, profile: describeProfile(await profiles.get(r.definition.id)) };
+  }
+  async profileValues(req: ProfileCountsRequest) {
+    const { profiles } = this.need();
+    const view = await profiles.valuesView(
+      cliContext(),
+      { ...req, date: req.date ?? profiles.todayUtc() },
+      "profile-export",
+    );
+    return JSON.parse(view.body.toString("utf8")) as ProfileValuesResponse;
   }
   async values(req: ValuesRequest) {
     const view = await this.need().cube.valuesView(cliContext(), req, "export");
@@ -140,6 +193,25 @@ class ServerBackend implements Backend {
     const { indicatorId, ...rest } = req;
     return this.call<ValuesResponse>(
       `/api/indicators/${encodeURIComponent(indicatorId)}/values${ServerBackend.query({ ...rest })}`,
+    );
+  }
+  async profiles() {
+    return (await this.call<{ profiles: ProfileInfo[] }>("/api/profiles")).profiles;
+  }
+  profile(id: string) {
+    return this.call<ProfileInfo>(`/api/profiles/${encodeURIComponent(id)}`);
+  }
+  saveProfile(definition: unknown) {
+    return this.call<{ status: "created" | "replaced"; profile: ProfileInfo }>("/api/profiles", {
+      method: "POST",
+      body: JSON.stringify(definition),
+      headers: { authorization: `Bearer ${this.server.token}`, "content-type": "application/json" },
+    });
+  }
+  profileValues(req: ProfileCountsRequest) {
+    const { id, ...rest } = req;
+    return this.call<ProfileValuesResponse>(
+      `/api/profiles/${encodeURIComponent(id)}/values${ServerBackend.query({ ...rest })}`,
     );
   }
   import(file: string, mappingFile: string, dryRun: boolean) {

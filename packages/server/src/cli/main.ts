@@ -12,6 +12,7 @@ import { startServer } from "../main.js";
 import { openBackend, type Backend } from "./backend.js";
 import { toCsv } from "./csv-export.js";
 import { progressReporter } from "./progress.js";
+import { registerProfileCommands } from "./profile-command.js";
 
 interface Io {
   out: (s: string) => void;
@@ -246,6 +247,7 @@ export function buildProgram(io: Io): Command {
     },
   );
 
+  registerProfileCommands(program, io);
   return program;
 }
 

@@ -1,15 +1,20 @@
 /**
  * THE release function. Every number that leaves the server — JSON, CSV, GeoJSON — passes here:
  * access policy (default deny) → disclosure control → one audit record for the request.
- * Routes and the CLI export call `releaseView`; none builds its own way around it.
+ * Routes and the CLI export call `releaseView` (figures of the area cube) or `releaseProfile`
+ * (profile counts from the microdata vault); none builds its own way around it.
  */
 import {
   decideAccess,
   discloseFigure,
   type Actor,
+  type AreaLevel,
   type DisclosureStatus,
+  type Domain,
   type FigureSubject,
+  type ProtectedCell,
   type ReleasePolicy,
+  type SuppressionReason,
 } from "@wijkradar/core";
 import type { AuditLog } from "../store/audit-repository.js";
 import type { IndicatorRow } from "../store/catalogue-repository.js";
@@ -111,23 +116,39 @@ export class Releaser {
     load: () => Promise<L>,
     shape: (result: ReleaseResult, context: Omit<L, "values">) => unknown,
   ): Promise<ReleasedView> {
+    return this.cachedView(ctx, action, object, async () => {
+      const loaded = await load();
+      const result = this.apply(ctx.actor, loaded.values, loaded.indicators);
+      // The shaping sees the released result only, never the raw values it was made from.
+      const { values: _raw, ...context } = loaded;
+      const { released, suppressed, denied, deniedReason } = result;
+      return { body: shape(result, context), summary: { released, suppressed, denied, deniedReason } };
+    });
+  }
+
+  /**
+   * The cache of serialised views, keyed by data version, roles, purpose, action and object; writes
+   * the request's one audit record, cached or not.
+   */
+  private async cachedView(
+    ctx: RequestContext,
+    action: string,
+    object: string,
+    build: () => Promise<{ body: unknown; summary: ReleasedView["summary"] }>,
+  ): Promise<ReleasedView> {
     const key = `${this.dataVersion}|${[...ctx.actor.roles].sort().join(",")}|${ctx.actor.purpose}|${action}|${object}`;
     let view = this.views.get(key);
     if (!view) {
       view = (async () => {
-        const loaded = await load();
-        const result = this.apply(ctx.actor, loaded.values, loaded.indicators);
-        // The shaping sees the released result only, never the raw values it was made from.
-        const { values: _raw, ...context } = loaded;
-        const body = Buffer.from(JSON.stringify(shape(result, context)), "utf8");
+        const built = await build();
+        const body = Buffer.from(JSON.stringify(built.body), "utf8");
         const gzip = gzipSync(body, { level: 6 });
-        const { released, suppressed, denied, deniedReason } = result;
         return {
           body,
           gzip,
           // A content hash: a restarted server or another process's import never yields a false 304.
           etag: `"${createHash("sha256").update(body).digest("base64url").slice(0, 22)}"`,
-          summary: { released, suppressed, denied, deniedReason },
+          summary: built.summary,
         };
       })();
       const pending = view;
@@ -149,6 +170,94 @@ export class Releaser {
     const done = await view;
     this.record(ctx, action, object, done.summary);
     return done;
+  }
+
+  /**
+   * Releases profile figures: the access policy per figure and per reference (the subject is the
+   * indicator `profile:<id>` in the profile's domain, never open data; synthetic when all of its
+   * sources are), then the disclosure-controlled table the caller computed (suppressed cells carry
+   * no number; released counts are perturbed, the amount is never sent), then one audit record.
+   * Cached like `releaseView` per roles and purpose.
+   */
+  async releaseProfile<C>(
+    ctx: RequestContext,
+    action: string,
+    object: string,
+    load: () => Promise<ProfileLoad<C>>,
+    shape: (result: ProfileReleaseResult, context: C) => unknown,
+  ): Promise<ReleasedView> {
+    // cachedView writes the request's one audit record.
+    return this.cachedView(ctx, action, object, async () => {
+      const loaded = await load();
+      const result = this.applyProfile(ctx.actor, loaded);
+      const { released, suppressed, denied, deniedReason } = result;
+      return { body: shape(result, loaded.context), summary: { released, suppressed, denied, deniedReason } };
+    });
+  }
+
+  private applyProfile<C>(actor: Actor, loaded: ProfileLoad<C>): ProfileReleaseResult {
+    const { subject } = loaded;
+    let released = 0;
+    let suppressed = 0;
+    let denied = 0;
+    let deniedReason: string | null = null;
+    const access = (code: string, level: AreaLevel) =>
+      decideAccess(this.policy, actor, {
+        indicatorId: subject.indicatorId,
+        domain: subject.domain,
+        sourceOpen: false,
+        synthetic: subject.synthetic,
+        areaCode: code,
+        level,
+      });
+    const figure = (cell: ProtectedCell): Omit<ReleasedProfileFigure, "code"> => {
+      if (cell.status === "suppressed" || cell.count === null || cell.population === null)
+        return {
+          status: "suppressed",
+          reason: cell.reason ?? "complementary",
+          count: null,
+          population: null,
+          share: null,
+          perturbed: false,
+        };
+      return {
+        status: "released",
+        reason: null,
+        count: cell.count,
+        population: cell.population,
+        share: cell.population > 0 ? (100 * cell.count) / cell.population : null,
+        perturbed: subject.perturbed,
+      };
+    };
+    const reference = (ref: ProfileLoad<C>["figures"][number]["parent"]): ReleasedProfileReference | null => {
+      if (!ref) return null;
+      const a = access(ref.code, ref.level);
+      if (!a.allowed) return { code: ref.code, status: "denied", reason: null, share: null };
+      const f = figure(ref.cell);
+      return { code: ref.code, status: f.status, reason: f.reason, share: f.share };
+    };
+    const out: ReleasedProfileValue[] = [];
+    for (const f of loaded.figures) {
+      const a = access(f.code, f.level);
+      if (!a.allowed) {
+        denied++;
+        deniedReason ??= a.reason;
+        continue;
+      }
+      const released1 = figure(f.cell);
+      if (released1.status === "released") released++;
+      else suppressed++;
+      out.push({
+        code: f.code,
+        name: f.name,
+        level: f.level,
+        gemeenteCode: f.gemeenteCode,
+        ...released1,
+        parent: reference(f.parent),
+        gemeente: reference(f.gemeente),
+      });
+    }
+    return { values: out, released, suppressed, denied, deniedReason };
   }
 
   private record(
@@ -251,3 +360,99 @@ export class Releaser {
     return { values: out, released, suppressed, denied, deniedReason };
   }
 }
+
+/** What a profile figure is about, for the access policy. */
+export interface ProfileSubject {
+  /** `profile:<id>`. */
+  readonly indicatorId: string;
+  readonly domain: Domain;
+  /** Every source of the profile is synthetic. */
+  readonly synthetic: boolean;
+  /** Released counts carry cell-key noise (rules.perturbation.maxNoise > 0). */
+  readonly perturbed: boolean;
+}
+
+/** A profile figure before release: its cell of the protected gemeente table and its references. */
+export interface ProfileFigureInput {
+  readonly code: string;
+  readonly name: string | null;
+  readonly level: AreaLevel;
+  readonly gemeenteCode: string;
+  readonly cell: ProtectedCell;
+  readonly parent: { readonly code: string; readonly level: AreaLevel; readonly cell: ProtectedCell } | null;
+  readonly gemeente: {
+    readonly code: string;
+    readonly level: AreaLevel;
+    readonly cell: ProtectedCell;
+  } | null;
+}
+
+export interface ProfileLoad<C> {
+  readonly subject: ProfileSubject;
+  readonly figures: readonly ProfileFigureInput[];
+  /** Whatever the shaping needs besides the figures (definition, rules, date…); no raw counts. */
+  readonly context: C;
+}
+
+export interface ReleasedProfileFigure {
+  readonly code: string;
+  readonly status: DisclosureStatus;
+  readonly reason: SuppressionReason | null;
+  readonly count: number | null;
+  readonly population: number | null;
+  /** count / population in percent, from the released (perturbed) numbers. */
+  readonly share: number | null;
+  /** Whether the numbers carry cell-key noise (every released figure when perturbation is on). */
+  readonly perturbed: boolean;
+}
+
+export interface ReleasedProfileReference {
+  readonly code: string;
+  readonly status: DisclosureStatus | "denied";
+  readonly reason: SuppressionReason | null;
+  readonly share: number | null;
+}
+
+export interface ReleasedProfileValue extends ReleasedProfileFigure {
+  readonly name: string | null;
+  readonly level: AreaLevel;
+  readonly gemeenteCode: string;
+  readonly parent: ReleasedProfileReference | null;
+  readonly gemeente: ReleasedProfileReference | null;
+}
+
+export interface ProfileReleaseResult {
+  readonly values: ReleasedProfileValue[];
+  readonly released: number;
+  readonly suppressed: number;
+  readonly denied: number;
+  readonly deniedReason: string | null;
+}
+
+/** Why a figure is hidden, in words for the public (Dutch and English). */
+export const SUPPRESSION_WORDS: Readonly<
+  Record<SuppressionReason, { readonly nl: string; readonly en: string }>
+> = {
+  "count-below-k": { nl: "te weinig personen", en: "too few people" },
+  "area-population-below-minimum": {
+    nl: "te weinig inwoners in dit gebied",
+    en: "too few residents in this area",
+  },
+  "group-disclosure": {
+    nl: "(bijna) iedereen of niemand in dit gebied valt erin",
+    en: "(almost) everyone or no one in this area is included",
+  },
+  "near-profile-difference": {
+    nl: "zou via een bijna gelijk profiel een kleine groep onthullen",
+    en: "would reveal a small group through a near-identical profile",
+  },
+  dominance: { nl: "enkele bijdragen overheersen het totaal", en: "a few contributions dominate the total" },
+  "p-percent": {
+    nl: "enkele bijdragen overheersen het totaal",
+    en: "a few contributions dominate the total",
+  },
+  complementary: {
+    nl: "verborgen om een ander verborgen cijfer te beschermen",
+    en: "hidden to protect another hidden figure",
+  },
+};

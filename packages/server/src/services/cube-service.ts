@@ -53,7 +53,43 @@ export function describeIndicator(ind: IndicatorRow) {
   };
 }
 
+export type IndicatorInfo = ReturnType<typeof describeIndicator>;
+
+/**
+ * Indicators that are no rows of the catalogue but are served like them (profiles as map layers:
+ * `profile:<id>`); their values go through the release function of their own service.
+ */
+export interface PseudoIndicators {
+  readonly prefix: string;
+  list(): Promise<IndicatorInfo[]>;
+  valuesView(ctx: RequestContext, req: ValuesRequest, action: string): Promise<ReleasedView>;
+}
+
 export class CubeService {
+  private pseudo: PseudoIndicators | undefined;
+
+  /** Serves ids starting with `provider.prefix` from another service (one provider). */
+  usePseudoIndicators(provider: PseudoIndicators): void {
+    this.pseudo = provider;
+  }
+
+  /** The whole catalogue as the API lists it: indicators, then pseudo-indicators (profiles). */
+  async catalogueList(): Promise<IndicatorInfo[]> {
+    const list = [...(await this.indicators()).values()].map(describeIndicator);
+    return this.pseudo ? [...list, ...(await this.pseudo.list())] : list;
+  }
+
+  /** One entry of the catalogue (a pseudo-indicator too). */
+  async describe(id: string): Promise<IndicatorInfo> {
+    if (this.pseudo && id.startsWith(this.pseudo.prefix)) {
+      const found = (await this.pseudo.list()).find((i) => i.id === id);
+      if (!found)
+        throw new NotFoundError(`indicator ${id} is not in the catalogue; GET /api/indicators lists them`);
+      return found;
+    }
+    return describeIndicator(await this.indicator(id));
+  }
+
   // In-memory copies of what every request needs, so a cached view costs no query at all.
   private catalogue: Promise<Map<string, IndicatorRow>> | undefined;
   private readonly slices = new Map<string, Promise<Slice[]>>();
@@ -138,6 +174,8 @@ export class CubeService {
     req: ValuesRequest,
     action = "indicator-values",
   ): Promise<ReleasedView> {
+    if (this.pseudo && req.indicatorId.startsWith(this.pseudo.prefix))
+      return this.pseudo.valuesView(ctx, req, action);
     const ind = await this.indicator(req.indicatorId);
     const slice = await this.resolveSlice(ind, req);
     const object = `indicator:${ind.id} period:${slice.period} level:${slice.level} division:${slice.division}${req.parent ? ` parent:${req.parent}` : ""}`;

@@ -1,0 +1,168 @@
+/**
+ * Profiles over HTTP: the definitions are public (transparency: every profile is documented and
+ * listed), creating or replacing one needs the operator token, and the figures of a profile go out
+ * through the release function only (access policy → disclosure control → audit). Profiles also
+ * appear in the indicator catalogue as map layers `profile:<id>` (see services/profile-service.ts).
+ */
+import { timingSafeEqual } from "node:crypto";
+import {
+  CODE_FORMS,
+  isIsoDate,
+  levelOfCode,
+  normaliseAreaCode,
+  ProfileDefinitionSchema,
+  PROFILE_ID_PATTERN,
+} from "@wijkradar/core";
+import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import type { ZodTypeProvider } from "fastify-type-provider-zod";
+import { z } from "zod";
+import type { ReleasedView, Releaser, RequestContext } from "../release/release-service.js";
+import type { CubeService } from "../services/cube-service.js";
+import { describeProfile, PROFILE_LEVELS, ProfileService } from "../services/profile-service.js";
+import type { AuditLog } from "../store/audit-repository.js";
+import type { Database } from "../store/database.js";
+import { problem, sendProblem } from "./problem.js";
+
+export interface ProfileRouteDeps {
+  readonly db: Database;
+  readonly cube: CubeService;
+  readonly releaser: Releaser;
+  readonly audit: AuditLog;
+  /** Enables POST /api/profiles for holders of this token. */
+  readonly operatorToken: string | undefined;
+  readonly contextOf: (request: FastifyRequest) => RequestContext;
+  readonly sendView: (request: FastifyRequest, reply: FastifyReply, view: ReleasedView) => FastifyReply;
+  /** Today's UTC date, for the default reference date (injectable for tests). */
+  readonly today?: () => string;
+}
+
+function tokenMatches(expected: string | undefined, header: string | undefined): boolean {
+  if (!expected) return false;
+  const given = /^Bearer (.+)$/.exec(header ?? "")?.[1] ?? "";
+  const a = Buffer.from(given);
+  const b = Buffer.from(expected);
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
+const ProfileId = z.string().regex(PROFILE_ID_PATTERN, { error: "expected a profile id" });
+const Code = z
+  .string()
+  .transform(normaliseAreaCode)
+  .refine((c) => levelOfCode(c) !== undefined, {
+    error: `expected an area code: ${Object.values(CODE_FORMS).join(", ")}`,
+  });
+const IsoDate = z
+  .string()
+  .refine(isIsoDate, { error: "expected a date YYYY-MM-DD" })
+  .describe("reference date YYYY-MM-DD; default: today (UTC)");
+
+/** Registers the profile routes and makes profiles pseudo-indicators of the catalogue. */
+export function registerProfileRoutes(server: FastifyInstance, deps: ProfileRouteDeps): ProfileService {
+  const profiles = new ProfileService(deps.db, deps.releaser, deps.today);
+  deps.cube.onInvalidate(() => profiles.invalidate());
+  deps.cube.usePseudoIndicators({
+    prefix: "profile:",
+    list: () => profiles.pseudoIndicators(),
+    valuesView: (ctx, req, action) => profiles.indicatorValuesView(ctx, req, action),
+  });
+  const app = server.withTypeProvider<ZodTypeProvider>();
+
+  app.get(
+    "/api/profiles",
+    {
+      schema: {
+        tags: ["profiles"],
+        summary: "Every profile's definition: conditions, population, purpose, documentation (public)",
+      },
+    },
+    async () => {
+      const list = (await profiles.list()).map(describeProfile);
+      return { count: list.length, profiles: list };
+    },
+  );
+
+  app.get(
+    "/api/profiles/:id",
+    {
+      schema: {
+        tags: ["profiles"],
+        summary: "One profile's definition",
+        params: z.object({ id: ProfileId }),
+      },
+    },
+    async (request) => describeProfile(await profiles.get(request.params.id)),
+  );
+
+  app.post(
+    "/api/profiles",
+    {
+      // Validation errors of the definition are answered as 422 with field paths, not as 400.
+      attachValidation: true,
+      schema: {
+        tags: ["profiles"],
+        summary: "Create or replace a profile (operator token)",
+        description:
+          "Requires `Authorization: Bearer <operator token>`. 422 names every bad field (`conditions[1].age.min: …`) and every fact that comes from a source of another key purpose.",
+        body: ProfileDefinitionSchema,
+      },
+    },
+    async (request, reply) => {
+      if (!tokenMatches(deps.operatorToken, request.headers.authorization))
+        return sendProblem(
+          reply,
+          problem(401, "an operator token is required: Authorization: Bearer <token>"),
+        );
+      const result = await profiles.save(request.body, "operator");
+      deps.audit.record({
+        at: new Date(),
+        actor: "operator",
+        roles: ["operator"],
+        purpose: "profile-definition",
+        action: `profile-${result.status === "created" ? "create" : "replace"}`,
+        object: `profile:${result.definition.id}`,
+        released: 0,
+        suppressed: 0,
+        denied: 0,
+        origin: `http ${request.ip}`,
+      });
+      deps.cube.invalidate();
+      return reply
+        .code(result.status === "created" ? 201 : 200)
+        .send({ status: result.status, profile: describeProfile(await profiles.get(result.definition.id)) });
+    },
+  );
+
+  app.get(
+    "/api/profiles/:id/values",
+    {
+      schema: {
+        tags: ["profiles"],
+        summary:
+          "A profile's count, relevant population and share per area at a reference date, with parent and gemeente references, after disclosure control",
+        description:
+          "Every figure passes the access policy (default deny; synthetic profiles are public), disclosure control over the whole gemeente table (suppressed figures carry no number and say why; released counts carry cell-key noise) and the audit trail.",
+        params: z.object({ id: ProfileId }),
+        querystring: z
+          .object({
+            level: z.enum(PROFILE_LEVELS).default("buurt").describe("gemeente, wijk, buurt, pc4 or pc6"),
+            parent: Code.optional().describe("only areas under this area (a gemeente, wijk, buurt or pc4)"),
+            date: IsoDate.optional(),
+          })
+          .strict(),
+      },
+    },
+    async (request, reply) =>
+      deps.sendView(
+        request,
+        reply,
+        await profiles.valuesView(deps.contextOf(request), {
+          id: request.params.id,
+          level: request.query.level,
+          parent: request.query.parent,
+          date: request.query.date ?? profiles.todayUtc(),
+        }),
+      ),
+  );
+
+  return profiles;
+}
