@@ -22,7 +22,7 @@ import {
   type BenchResult,
 } from "./lib.js";
 
-const BENCHMARKS = ["first-start", "api-load", "import-throughput", "dashboard"] as const;
+const BENCHMARKS = ["first-start", "api-load", "import-throughput", "dashboard", "synth-generate"] as const;
 
 function main(): number {
   ensureOut();

@@ -163,10 +163,10 @@ describe("the register (brp)", () => {
     g.ageShares.forEach((s, i) =>
       expect(Math.abs(r![`a${i}`]! - 100 * s)).toBeLessThanOrEqual(TOLERANCE.agePct),
     );
-    expect(Math.abs(r!.persons / r!.households - g.meanHouseholdSize)).toBeLessThanOrEqual(
+    expect(Math.abs(r!.persons! / r!.households! - g.meanHouseholdSize)).toBeLessThanOrEqual(
       TOLERANCE.meanHouseholdSize,
     );
-    expect(Math.abs((100 * r!.singles) / r!.households - 100 * g.singleShare)).toBeLessThanOrEqual(
+    expect(Math.abs((100 * r!.singles!) / r!.households! - 100 * g.singleShare)).toBeLessThanOrEqual(
       TOLERANCE.singlePct,
     );
     // Living alone is more common among 65+.
