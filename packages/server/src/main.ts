@@ -7,6 +7,7 @@ import type { Config } from "./config.js";
 import { ConfigError } from "./errors.js";
 import { progressReporter } from "./cli/progress.js";
 import { loadDemoIfEmpty } from "./demo/demo-loader.js";
+import { demoKeys, loadDemoMicrodata } from "./demo/demo-microdata.js";
 import { Database } from "./store/database.js";
 import { newOperatorToken, removeServerFile, writeServerFile } from "./server-file.js";
 
@@ -38,6 +39,16 @@ export async function startServer(
           `wijkradar: loaded ${reports.length} demo files (${values.toLocaleString("en")} values) into ${config.db}`,
         );
       }
+      const synth = progressReporter("first start: generating and importing the synthetic municipality");
+      const micro = await loadDemoMicrodata(
+        db,
+        () => demoKeys(config, process.env),
+        (s) => synth.step(s.index, s.total, s.step, "write", s.fraction),
+      ).finally(() => synth.stop());
+      if (micro.length > 0)
+        log(
+          `wijkradar: generated a synthetic Almere and imported ${micro.reduce((n, r) => n + r.imported, 0).toLocaleString("en")} pseudonymised records (${micro.length} sources)`,
+        );
     }
     const operatorToken = newOperatorToken();
     const app = await buildApp({ db, logLevel: config.logLevel, operatorToken, webRoot: config.webRoot });

@@ -11,6 +11,7 @@ import { join } from "node:path";
 import type { TestProject } from "vitest/node";
 import { ensureWebBuild, STAMP_FILE } from "../../web/scripts/build.mjs";
 import { loadDemoIfEmpty } from "../src/demo/demo-loader.js";
+import { demoKeys, loadDemoMicrodata } from "../src/demo/demo-microdata.js";
 import { Database } from "../src/store/database.js";
 
 declare module "vitest" {
@@ -35,6 +36,8 @@ export default async function setup(project: TestProject): Promise<() => void> {
   const db = await Database.open({ path });
   try {
     await loadDemoIfEmpty(db);
+    // The synthetic Almere through the real vault path; its key file lands beside the template.
+    await loadDemoMicrodata(db, () => demoKeys({ db: path }, {}));
     await db.checkpoint();
   } finally {
     db.close();

@@ -165,3 +165,24 @@ describe("pseudonymisation keys", () => {
     );
   });
 });
+
+describe("the HMAC", () => {
+  it("equals node's createHmac (RFC 2104) for keys of 32, 64 and 100 bytes and long messages", () => {
+    for (const size of [32, 64, 100]) {
+      const key = randomBytes(size);
+      const p = new Pseudonymiser(
+        KeyRing.of([{ purpose: "p", current: 1, versions: new Map([[1, key]]) }]),
+        "p",
+      );
+      for (const id of ["111222333", "123456782", "A".repeat(2000)]) {
+        const kind = id.length === 9 ? "bsn" : "address";
+        const expected = createHmac("sha256", key).update(`${kind}:${id}`).digest();
+        expect(p.pseudonymise(kind, id)!.pseudonym).toBe(expected.toString("base64url"));
+        expect(p.pseudonymiseToKey(kind, id)).toEqual({
+          id: expected.readBigInt64BE(0),
+          recordKey: expected.readUInt32BE(8),
+        });
+      }
+    }
+  });
+});

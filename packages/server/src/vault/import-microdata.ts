@@ -170,12 +170,22 @@ function identifier(
   kind: IdentifierKind,
   column: string,
 ): (v: string | null | undefined) => { id: bigint; recordKey: number } | null | string {
+  // Households and addresses repeat (2–3 people each): their pseudonyms are kept for the rest of the
+  // import, in memory only, and forgotten with it.
+  const cache = kind === "bsn" ? undefined : new Map<string, { id: bigint; recordKey: number }>();
   return (v) => {
     if (!present(v)) return null;
+    const cached = cache?.get(v);
+    if (cached) return cached;
     if (kind === "bsn" && !isValidBsn(v.replace(/[\s.]/g, "")))
       return `${column}: not a valid BSN (9 digits passing the 11-test)`;
     const key = p.pseudonymiseToKey(kind, v);
-    return key ?? `${column}: not a valid identifier`;
+    if (!key) return `${column}: not a valid identifier`;
+    if (cache) {
+      if (cache.size >= 1_000_000) cache.clear();
+      cache.set(v, key);
+    }
+    return key;
   };
 }
 
