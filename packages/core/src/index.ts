@@ -10,5 +10,6 @@ export * from "./numbers.js";
 export * from "./aggregate.js";
 export * from "./release.js";
 export * from "./identifiers.js";
-export * from "./sdc/index.js";
+export * from "./microdata.js";
 export * from "./profiles.js";
+export * from "./sdc/index.js";

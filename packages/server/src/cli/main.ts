@@ -12,6 +12,8 @@ import { startServer } from "../main.js";
 import { openBackend, type Backend } from "./backend.js";
 import { toCsv } from "./csv-export.js";
 import { progressReporter } from "./progress.js";
+import { registerSynthCommand } from "./synth-command.js";
+import { registerVaultCommands } from "./vault-command.js";
 import { registerProfileCommands } from "./profile-command.js";
 
 interface Io {
@@ -247,7 +249,9 @@ export function buildProgram(io: Io): Command {
     },
   );
 
+  registerVaultCommands(program, io);
   registerProfileCommands(program, io);
+  registerSynthCommand(program, io);
   return program;
 }
 
