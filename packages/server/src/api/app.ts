@@ -41,6 +41,7 @@ import { SCHEMA_VERSION } from "../store/migrations.js";
 import { BodyCache } from "./geo-cache.js";
 import { registerImportRoute } from "./imports-route.js";
 import { registerProfileRoutes } from "./profiles-route.js";
+import { registerVaultRoutes } from "./vault-route.js";
 import { errorHandler } from "./problem.js";
 import { registerWebRoute } from "./web-route.js";
 
@@ -173,6 +174,7 @@ export async function buildApp(options: AppOptions): Promise<App> {
           description: "Profiles over microdata: definitions and released counts per area",
         },
         { name: "system", description: "Health and deliveries" },
+        { name: "vault", description: "The register of microdata sources (metadata only)" },
       ],
     },
     transform: jsonSchemaTransform,
@@ -460,6 +462,7 @@ export async function buildApp(options: AppOptions): Promise<App> {
       ),
   );
 
+  registerVaultRoutes(server, { db });
   registerProfileRoutes(server, {
     db,
     cube,

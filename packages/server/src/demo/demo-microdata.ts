@@ -3,10 +3,12 @@
  * calibrated to the bundled open figures already in the database — and imported through the real
  * vault path: source registry (data/demo/microdata/sources.yaml), PC6 lookup, and one microdata
  * import per source with its mapping, pseudonymised with the installation's key for purpose
- * `wijkaanpak` (created beside the database when there is none). The generated files hold synthetic
+ * `wijkaanpak` (created beside the database when there is none), then the example profiles of
+ * data/demo/profiles. The generated files hold synthetic
  * identifiers only and are removed when the import is done.
  */
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { ProfileDefinitionSchema } from "@wijkradar/core";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { DEMO_DIR } from "./demo-loader.js";
@@ -17,6 +19,8 @@ import { calibrate, generatePopulation } from "../synth/index.js";
 import { importMicrodata, type MicrodataImportReport } from "../vault/import-microdata.js";
 import { createKeyFile, defaultKeyFile, loadKeyRing, type KeyRing } from "../vault/keys.js";
 import { importPc6Lookup, parseRegistrations, registerSources } from "../vault/registry.js";
+import { parseYamlWith } from "../vault/yaml-input.js";
+import { saveProfile } from "../store/profile-repository.js";
 
 const SETTING = "demo-microdata";
 export const DEMO_GEMEENTE = "GM0034";
@@ -110,6 +114,16 @@ export async function loadDemoMicrodata(
         }),
       );
     }
+    // The example profiles (docs/profiles.md), so the demo shows them on the map at once.
+    const profileDir = join(dir, "profiles");
+    for (const f of readdirSync(profileDir)
+      .filter((n) => n.endsWith(".yaml"))
+      .sort())
+      await saveProfile(
+        db,
+        parseYamlWith(ProfileDefinitionSchema, readFileSync(join(profileDir, f), "utf8"), f, "profile"),
+        "wijkradar demo",
+      );
     await setSetting(db, SETTING, "complete");
     await db.checkpoint();
     return reports;
