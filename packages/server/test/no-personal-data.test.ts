@@ -132,7 +132,6 @@ describe("no endpoint, export or log returns a record, a pseudonym or an identif
   });
 
   it("keeps pseudonyms out of CLI exports and the audit trail", async () => {
-    app.server.close();
     await app.close();
     db.close();
     const out: string[] = [];
