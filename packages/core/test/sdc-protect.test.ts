@@ -17,6 +17,7 @@ import {
   sdcRules,
   violatesDominance,
   violatesPPercent,
+  type HighsLike,
   type LpSolver,
   type ProtectedCell,
   type SdcCell,
@@ -24,6 +25,10 @@ import {
   type SdcRules,
   type SdcTable,
 } from "../src/index.js";
+
+// highs ships CommonJS-typed declarations: under NodeNext its default export types as the module
+// object, while at run time (ESM build) it is the loader function.
+const loadHighs = highsLoader as unknown as () => Promise<HighsLike>;
 
 interface LeafSpec {
   count: number;
@@ -177,7 +182,7 @@ const rulesArb: fc.Arbitrary<SdcRules> = fc
 
 let solver: LpSolver;
 beforeAll(async () => {
-  solver = highsSolver(await highsLoader());
+  solver = highsSolver(await loadHighs());
 });
 
 const byId = (table: SdcTable): Map<string, SdcCell> => new Map(table.cells.map((c) => [c.id, c]));

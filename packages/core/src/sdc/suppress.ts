@@ -69,7 +69,8 @@ class State {
    *   its suppressed parts among them (a buurt inside a PC4): their sum is known, so they can
    *   only move against each other and add nothing to moving anything else;
    * - T released: raising a suppressed part c by p must be absorbed by lowering others: the free
-   *   (unpinned) others, or c's pinned partners; for every c that capacity must be >= p;
+   *   (unpinned) others for a free c; for a pinned c only its partners in every relation that pins
+   *   it (the smallest such partner sum counts); for every c that capacity must be >= p;
    * - T suppressed: lowering T by min(p, T) must come out of the free suppressed parts, and T can
    *   move at all only when at least one part is free.
    * Checked for counts and populations alike (a suppressed cell suppresses both).
@@ -106,15 +107,15 @@ class State {
       const i = t.relParts[q]!;
       if (supp[i] !== 1) continue;
       let pinned = 0;
-      let partner0 = 0;
-      let partner1 = 0;
+      let partner0 = Infinity;
+      let partner1 = Infinity;
       for (let z = t.cellStart[i]!; z < t.cellStart[i + 1]!; z++) {
         const s = t.cellRels[z]!;
         if (s === r || t.relTotal[s] === i) continue;
         if (supp[t.relTotal[s]!] === 1 || this.tally[s] !== this.relSuppParts[s]) continue;
         pinned = 1;
-        partner0 = Math.max(partner0, this.gsum0[s]! - count[i]!);
-        partner1 = Math.max(partner1, this.gsum1[s]! - population[i]!);
+        partner0 = Math.min(partner0, this.gsum0[s]! - count[i]!);
+        partner1 = Math.min(partner1, this.gsum1[s]! - population[i]!);
       }
       this.pinned[i] = pinned;
       this.partner0[i] = partner0;
@@ -143,8 +144,8 @@ class State {
         const i = t.relParts[q]!;
         if (supp[i] !== 1) continue;
         const pinned = this.pinned[i] === 1;
-        cap0 = Math.min(cap0, pinned ? free0 + this.partner0[i]! : free0 - count[i]!);
-        cap1 = Math.min(cap1, pinned ? free1 + this.partner1[i]! : free1 - population[i]!);
+        cap0 = Math.min(cap0, pinned ? this.partner0[i]! : free0 - count[i]!);
+        cap1 = Math.min(cap1, pinned ? this.partner1[i]! : free1 - population[i]!);
       }
       if (cap0 !== Infinity) deficit += Math.max(0, p - cap0) + Math.max(0, p - cap1);
     }
@@ -374,7 +375,7 @@ function nearestReleased(t: IndexedTable, result: ReadonlyMap<string, ProtectedC
     for (const i of frontier) {
       for (let z = t.cellStart[i]!; z < t.cellStart[i + 1]!; z++) {
         const r = t.cellRels[z]!;
-        const cells = [t.relTotal[r]!, ...t.relParts.subarray(t.relStart[r]!, t.relStart[r + 1]!)];
+        const cells = [t.relTotal[r]!, ...t.relParts.subarray(t.relStart[r], t.relStart[r + 1])];
         for (const j of cells) {
           if (seen[j] === 1) continue;
           seen[j] = 1;
