@@ -246,7 +246,8 @@ export interface NearProfile {
 }
 
 /**
- * The profiles that drop one condition each — of the conditions and of the population. Publishing
+ * The profiles that drop one condition each — of the conditions and of the population (a condition
+ * that occurs twice is no difference and is not dropped). Publishing
  * both a profile and one of these would let anyone subtract the two: disclosure control must treat
  * the difference like a cell (PRIVACY.md, complementary suppression between near-identical profiles).
  *
@@ -254,17 +255,33 @@ export interface NearProfile {
  */
 export function nearProfiles(def: Pick<ProfileDefinition, "population" | "conditions">): NearProfile[] {
   const without = <T>(list: readonly T[], i: number): T[] => list.filter((_, j) => j !== i);
+  const all = [...def.population, ...def.conditions].map((c) => JSON.stringify(c));
+  // Dropping a condition that also occurs elsewhere (65+ in the population and the conditions)
+  // leaves the same profile: no near profile, nothing to subtract.
+  const redundant = (c: Condition): boolean => all.filter((x) => x === JSON.stringify(c)).length > 1;
   return [
-    ...def.conditions.map((_, i) => ({
-      dropped: `conditions[${i}]`,
-      population: def.population,
-      conditions: without(def.conditions, i),
-    })),
-    ...def.population.map((_, i) => ({
-      dropped: `population[${i}]`,
-      population: without(def.population, i),
-      conditions: def.conditions,
-    })),
+    ...def.conditions.flatMap((c, i) =>
+      redundant(c)
+        ? []
+        : [
+            {
+              dropped: `conditions[${i}]`,
+              population: def.population,
+              conditions: without(def.conditions, i),
+            },
+          ],
+    ),
+    ...def.population.flatMap((c, i) =>
+      redundant(c)
+        ? []
+        : [
+            {
+              dropped: `population[${i}]`,
+              population: without(def.population, i),
+              conditions: def.conditions,
+            },
+          ],
+    ),
   ];
 }
 

@@ -147,6 +147,14 @@ const definitionArb = fc.record({
   conditions: fc.array(conditionArb, { minLength: 1, maxLength: 5 }),
 }) as fc.Arbitrary<ProfileDefinition>;
 
+describe("near profiles", () => {
+  it("drops each condition once, but not one that occurs twice", () => {
+    const r = validateProfileDefinition(EENZAAM);
+    if (!r.ok) throw new Error(r.errors.join("; "));
+    expect(nearProfiles(r.definition).map((n) => n.dropped)).toEqual(["conditions[1]", "conditions[2]"]);
+  });
+});
+
 describe("profile definitions (properties)", () => {
   it("every generated definition is valid and survives a JSON round trip unchanged", () => {
     fc.assert(
@@ -184,7 +192,9 @@ describe("profile definitions (properties)", () => {
     fc.assert(
       fc.property(definitionArb, (def) => {
         const near = nearProfiles(def);
-        expect(near).toHaveLength(def.conditions.length + def.population.length);
+        const all = [...def.population, ...def.conditions].map((c) => JSON.stringify(c));
+        const distinct = all.filter((c) => all.indexOf(c) === all.lastIndexOf(c));
+        expect(near).toHaveLength(distinct.length);
         for (const n of near) {
           const lost =
             def.conditions.length - n.conditions.length + (def.population.length - n.population.length);

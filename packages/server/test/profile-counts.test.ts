@@ -288,9 +288,15 @@ describe("countProfile", () => {
     const rows = byPc6(await countProfile(db, d, D));
     // 1001AA: population 1001, 1003, 1004; profile: 1001 (alone, minima).
     expect(rows["1001AA"]).toMatchObject({ residents: 4, population: 3, count: 1 });
-    // near: without age (population still 65+) 1; without alone 1001, 1003, 1004; without facts 1001; without population 1.
-    expect(rows["1001AA"]!.nearCounts).toEqual([1, 3, 1, 1]);
-    expect(rows["1001AB"]).toMatchObject({ residents: 1, population: 1, count: 0, nearCounts: [0, 0, 1, 0] });
+    // Near profiles (65+ occurs twice: never dropped): without alone 1001, 1003, 1004; without facts 1001.
+    expect(rows["1001AA"]!.nearCounts).toEqual([3, 1]);
+    expect(rows["1001AB"]).toMatchObject({ residents: 1, population: 1, count: 0, nearCounts: [0, 1] });
+    // With 65+ only in the population, dropping it is a near profile too: all ages, alone, facts.
+    const d2 = def(
+      [{ household: { type: ["alleenstaand"] } }, { fact: ["minima", "uitkering:bijstand"] }],
+      [{ age: { min: 65 } }],
+    );
+    expect(byPc6(await countProfile(db, d2, D))["1001AA"]!.nearCounts).toEqual([3, 1, 1]);
   });
 
   it("keys are the fractional part of the sum of record keys / 2^32", async () => {

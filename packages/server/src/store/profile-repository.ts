@@ -137,7 +137,8 @@ export async function vaultCatalogue(db: Database): Promise<VaultCatalogue> {
 
 /**
  * The sources a profile counts from: the register sources of its key purpose and the sources of
- * its facts that share the purpose; and the fact sources of another purpose (which it must refuse).
+ * its facts that share the purpose; and the facts held only by sources of another purpose (a
+ * profile must refuse those: their pseudonyms cannot, and must not, be linked to its register).
  */
 export function profileSources(
   catalogue: VaultCatalogue,
@@ -145,13 +146,17 @@ export function profileSources(
 ): { readonly used: string[]; readonly foreign: { fact: string; sourceId: string; keyPurpose: string }[] } {
   const used = new Set(catalogue.registers.get(def.purpose) ?? []);
   const foreign: { fact: string; sourceId: string; keyPurpose: string }[] = [];
-  for (const fact of profileFacts(def))
-    for (const { sourceId } of catalogue.facts.get(fact) ?? []) {
-      const keyPurpose = catalogue.sources.get(sourceId)?.keyPurpose ?? "(unregistered)";
-      if (keyPurpose === def.purpose) used.add(sourceId);
-      else if (!foreign.some((f) => f.fact === fact && f.sourceId === sourceId))
-        foreign.push({ fact, sourceId, keyPurpose });
-    }
+  for (const fact of profileFacts(def)) {
+    const entries = (catalogue.facts.get(fact) ?? []).map((e) => ({
+      sourceId: e.sourceId,
+      keyPurpose: catalogue.sources.get(e.sourceId)?.keyPurpose ?? "(unregistered)",
+    }));
+    const own = entries.filter((e) => e.keyPurpose === def.purpose);
+    for (const e of own) used.add(e.sourceId);
+    if (own.length === 0)
+      for (const e of entries)
+        if (!foreign.some((f) => f.fact === fact && f.sourceId === e.sourceId)) foreign.push({ fact, ...e });
+  }
   return { used: [...used].sort(), foreign };
 }
 
