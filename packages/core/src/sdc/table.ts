@@ -34,8 +34,8 @@ export function indexTable(table: SdcTable): IndexedTable {
   const population = new Float64Array(n);
   for (let i = 0; i < n; i++) {
     const c = table.cells[i]!;
-    if (index.has(c.id)) fail(`duplicate cell id ${c.id}`);
     index.set(c.id, i);
+    if (index.size !== i + 1) fail(`duplicate cell id ${c.id}`);
     ids[i] = c.id;
     if (!isCount(c.count)) fail(`${c.id}: count must be an integer >= 0, got ${c.count}`);
     if (!isCount(c.population) || c.population < c.count)
@@ -64,24 +64,26 @@ export function indexTable(table: SdcTable): IndexedTable {
   }
 
   const m = table.relations.length;
+  const stamp = new Int32Array(n).fill(-1);
   const resolved = table.relations.map((r, j) => {
     const total = index.get(r.total);
     if (total === undefined) fail(`relation ${j}: unknown total ${r.total}`);
     if (r.parts.length === 0) fail(`relation ${j} (${r.total}): no parts`);
-    const parts = r.parts.map((p) => {
-      const i = index.get(p);
-      if (i === undefined) fail(`relation ${j} (${r.total}): unknown part ${p}`);
-      if (i === total) fail(`relation ${j} (${r.total}): the total is also a part`);
-      return i;
-    });
-    if (new Set(parts).size !== parts.length) fail(`relation ${j} (${r.total}): a part occurs twice`);
+    const parts = new Int32Array(r.parts.length);
     let c = 0;
     let p = 0;
-    let first = ids[parts[0]!]!;
-    for (const i of parts) {
+    let first = r.parts[0]!;
+    for (let q = 0; q < parts.length; q++) {
+      const id = r.parts[q]!;
+      const i = index.get(id);
+      if (i === undefined) fail(`relation ${j} (${r.total}): unknown part ${id}`);
+      if (i === total) fail(`relation ${j} (${r.total}): the total is also a part`);
+      if (stamp[i] === j) fail(`relation ${j} (${r.total}): part ${id} occurs twice`);
+      stamp[i] = j;
+      parts[q] = i;
       c += count[i]!;
       p += population[i]!;
-      if (ids[i]! < first) first = ids[i]!;
+      if (id < first) first = id;
     }
     if (c !== count[total] || p !== population[total])
       fail(
