@@ -7,6 +7,7 @@ import { isIP } from "node:net";
 import { basename, resolve } from "node:path";
 import { parse as parseYaml } from "yaml";
 import { z } from "zod";
+import { DOMAINS } from "@wijkradar/core";
 import { ConfigError } from "./errors.js";
 
 const Port = z.coerce
@@ -33,6 +34,31 @@ const Bool = z.preprocess(
   z.boolean({ error: "expected true, false, 1 or 0" }),
 );
 
+const int = (min: number, max: number) =>
+  z
+    .number({ error: `expected a whole number from ${min} to ${max}` })
+    .int(`expected a whole number from ${min} to ${max}`)
+    .min(min, `expected a whole number from ${min} to ${max}`)
+    .max(max, `expected a whole number from ${min} to ${max}`);
+
+/** Disclosure-control settings (config file only); see docs/privacy.md. Never looser than k = 5. */
+export const DisclosureSchema = z
+  .object({
+    k: int(5, 1000).optional(),
+    minPopulation: int(0, 100_000).optional(),
+    protectionLevel: int(1, 1000).optional(),
+    maxNoise: int(0, 10).optional(),
+    dominance: z
+      .object({ n: int(1, 10), k: z.number().gt(0).lte(1) })
+      .strict()
+      .optional(),
+    pPercent: z.number().gte(0).lte(1).optional(),
+    /** A stricter minimum frequency for sensitive domains, e.g. { safety: 15, health: 15 }. */
+    domains: z.partialRecord(z.enum(DOMAINS), int(5, 1000)).optional(),
+  })
+  .strict();
+export type DisclosureSettings = z.infer<typeof DisclosureSchema>;
+
 export const ConfigSchema = z
   .object({
     port: Port.default(8080),
@@ -40,6 +66,9 @@ export const ConfigSchema = z
     db: z.string().min(1, "expected a file path").default("./data/wijkradar.duckdb"),
     demo: Bool.default(true).describe("load the bundled demo data into an empty database on start"),
     logLevel: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("warn"),
+    disclosure: DisclosureSchema.default({}).describe(
+      "disclosure control of microdata figures (profiles): defaults k 10, minPopulation 50, maxNoise 2; stricter k per domain",
+    ),
     keyFile: z
       .string()
       .min(1, "expected a file path")
@@ -140,8 +169,11 @@ export function loadConfig(sources: ConfigSources = {}): Config {
     const lines = result.error.issues.map((issue) => {
       const key = String(issue.path[0] ?? "");
       const where = origin[key] ?? key;
+      // Nested settings (disclosure.domains.x) name their full path.
+      const nested = issue.path.length > 1 ? ` ${issue.path.map(String).join(".")}` : "";
       if (issue.code === "unrecognized_keys")
-        return `${origin[issue.keys[0]!] ?? "config"}: unknown key(s) ${issue.keys.join(", ")}`;
+        return `${origin[key] ?? origin[issue.keys[0]!] ?? "config"}:${nested} unknown key(s) ${issue.keys.join(", ")}`;
+      if (nested) return `${where}:${nested}: ${issue.message}`;
       return `${where}: ${JSON.stringify(merged[key])} is invalid: ${issue.message}`;
     });
     throw new ConfigError(`invalid configuration:\n  ${lines.join("\n  ")}`);

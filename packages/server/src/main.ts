@@ -51,7 +51,13 @@ export async function startServer(
         );
     }
     const operatorToken = newOperatorToken();
-    const app = await buildApp({ db, logLevel: config.logLevel, operatorToken, webRoot: config.webRoot });
+    const app = await buildApp({
+      db,
+      logLevel: config.logLevel,
+      operatorToken,
+      webRoot: config.webRoot,
+      disclosure: config.disclosure,
+    });
     try {
       await app.server.listen({ port: config.port, host: config.host });
     } catch (e) {

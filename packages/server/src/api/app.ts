@@ -24,6 +24,7 @@ import {
   type ZodTypeProvider,
 } from "fastify-type-provider-zod";
 import { z } from "zod";
+import type { DisclosureSettings } from "../config.js";
 import { AccessDeniedError, NotFoundError } from "../errors.js";
 import { Releaser, type ReleasedView, type RequestContext } from "../release/release-service.js";
 import { CubeService } from "../services/cube-service.js";
@@ -55,6 +56,8 @@ export interface AppOptions {
   readonly operatorToken?: string;
   /** The dashboard's production build to serve (default: packages/web/dist beside this package). */
   readonly webRoot?: string;
+  /** Disclosure-control settings for microdata figures (config `disclosure`). */
+  readonly disclosure?: DisclosureSettings;
 }
 
 export interface App {
@@ -471,6 +474,7 @@ export async function buildApp(options: AppOptions): Promise<App> {
     operatorToken: options.operatorToken,
     contextOf,
     sendView,
+    ...(options.disclosure ? { disclosure: options.disclosure } : {}),
   });
 
   if (options.operatorToken)

@@ -20,6 +20,7 @@ import type { ReleasedView, Releaser, RequestContext } from "../release/release-
 import type { CubeService } from "../services/cube-service.js";
 import { describeProfile, PROFILE_LEVELS, ProfileService } from "../services/profile-service.js";
 import type { AuditLog } from "../store/audit-repository.js";
+import type { DisclosureSettings } from "../config.js";
 import type { Database } from "../store/database.js";
 import { problem, sendProblem } from "./problem.js";
 
@@ -34,6 +35,8 @@ export interface ProfileRouteDeps {
   readonly sendView: (request: FastifyRequest, reply: FastifyReply, view: ReleasedView) => FastifyReply;
   /** Today's UTC date, for the default reference date (injectable for tests). */
   readonly today?: () => string;
+  /** The installation's disclosure-control settings. */
+  readonly disclosure?: DisclosureSettings;
 }
 
 function tokenMatches(expected: string | undefined, header: string | undefined): boolean {
@@ -58,7 +61,7 @@ const IsoDate = z
 
 /** Registers the profile routes and makes profiles pseudo-indicators of the catalogue. */
 export function registerProfileRoutes(server: FastifyInstance, deps: ProfileRouteDeps): ProfileService {
-  const profiles = new ProfileService(deps.db, deps.releaser, deps.today);
+  const profiles = new ProfileService(deps.db, deps.releaser, deps.today, deps.disclosure);
   deps.cube.onInvalidate(() => profiles.invalidate());
   deps.cube.usePseudoIndicators({
     prefix: "profile:",

@@ -7,7 +7,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { basename } from "node:path";
 import { userInfo } from "node:os";
 import { OPEN_DATA_POLICY } from "@wijkradar/core";
-import type { Config } from "../config.js";
+import type { Config, DisclosureSettings } from "../config.js";
 import { AccessDeniedError, InputError, NotFoundError, StoreError } from "../errors.js";
 import { importFile, type ImportPhase, type ImportReport } from "../ingest/import-service.js";
 import { Releaser } from "../release/release-service.js";
@@ -67,12 +67,15 @@ class LocalBackend implements Backend {
   readonly via = undefined;
   private readonly parts:
     { db: Database; audit: AuditLog; cube: CubeService; profiles: ProfileService } | undefined;
-  constructor(private readonly db: Database | undefined) {
+  constructor(
+    private readonly db: Database | undefined,
+    disclosure: DisclosureSettings = {},
+  ) {
     if (db) {
       const audit = new AuditLog(db);
       const releaser = new Releaser(OPEN_DATA_POLICY, audit);
       const cube = new CubeService(db, releaser);
-      const profiles = new ProfileService(db, releaser);
+      const profiles = new ProfileService(db, releaser, undefined, disclosure);
       // `wijkradar export profile:<id>` reads the same protected tables as the API.
       cube.usePseudoIndicators({
         prefix: "profile:",
@@ -247,5 +250,8 @@ export async function openBackend(config: Config, mode: "read" | "write"): Promi
   const server = readServerFile(config.db);
   if (server) return new ServerBackend(server);
   if (mode === "read" && !existsSync(config.db)) return new LocalBackend(undefined);
-  return new LocalBackend(await Database.open({ path: config.db, readOnly: mode === "read" }));
+  return new LocalBackend(
+    await Database.open({ path: config.db, readOnly: mode === "read" }),
+    config.disclosure,
+  );
 }

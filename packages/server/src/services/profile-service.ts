@@ -31,6 +31,7 @@ import type {
   Releaser,
   RequestContext,
 } from "../release/release-service.js";
+import type { DisclosureSettings } from "../config.js";
 import { SUPPRESSION_WORDS } from "../release/release-service.js";
 import type { Database } from "../store/database.js";
 import {
@@ -159,6 +160,8 @@ export class ProfileService {
     private readonly releaser: Releaser,
     /** Today's date (UTC) — the server's clock, injected for tests. */
     private readonly today: () => string = () => new Date().toISOString().slice(0, 10),
+    /** The installation's disclosure-control settings (config `disclosure`). */
+    private readonly disclosure: DisclosureSettings = {},
   ) {}
 
   /** Forgets every cached count and table: call after any change to the vault or the profiles. */
@@ -242,9 +245,22 @@ export class ProfileService {
     return { status, definition: def };
   }
 
-  /** The SDC rules of a profile: the defaults, made stricter (never looser) by the profile. */
+  /**
+   * The SDC rules of a profile: the installation's settings (else the defaults), with k made
+   * stricter — never looser — by its domain's setting and by the profile itself.
+   */
   rulesOf(def: ProfileDefinition): SdcRules {
-    return sdcRules({ k: Math.max(DEFAULT_SDC_RULES.k, def.sdc?.k ?? 0) });
+    const d = this.disclosure;
+    const baseK = d.k ?? DEFAULT_SDC_RULES.k;
+    const k = Math.max(baseK, d.domains?.[def.domain] ?? 0, def.sdc?.k ?? 0);
+    return sdcRules({
+      k,
+      ...(d.minPopulation === undefined ? {} : { minPopulation: d.minPopulation }),
+      protectionLevel: Math.max(d.protectionLevel ?? k, k),
+      ...(d.dominance ? { dominance: d.dominance } : {}),
+      ...(d.pPercent === undefined ? {} : { pPercent: d.pPercent }),
+      ...(d.maxNoise === undefined ? {} : { perturbation: { maxNoise: d.maxNoise } }),
+    });
   }
 
   /** The protected tables of the given gemeenten (all gemeenten with data: `undefined`). */
