@@ -5,7 +5,7 @@
  */
 import { existsSync, readFileSync } from "node:fs";
 import { basename } from "node:path";
-import { userInfo } from "node:os";
+import { cliUser } from "./shared.js";
 import { OPEN_DATA_POLICY } from "@wijkradar/core";
 import type { Config, DisclosureSettings } from "../config.js";
 import { AccessDeniedError, InputError, NotFoundError, StoreError } from "../errors.js";
@@ -47,14 +47,6 @@ export interface Backend {
   /** A profile's released figures (audited; the date defaults to today, UTC). */
   profileValues(req: ProfileCountsRequest): Promise<ProfileValuesResponse>;
   close(): Promise<void>;
-}
-
-function cliUser(): string {
-  try {
-    return userInfo().username;
-  } catch {
-    return "unknown";
-  }
 }
 
 /** The CLI acts for the local user with the visitor's rights until accounts exist. */

@@ -12,15 +12,10 @@ import { startServer } from "../main.js";
 import { openBackend, type Backend } from "./backend.js";
 import { toCsv } from "./csv-export.js";
 import { progressReporter } from "./progress.js";
+import type { Io } from "./shared.js";
 import { registerSynthCommand } from "./synth-command.js";
 import { registerVaultCommands } from "./vault-command.js";
 import { registerProfileCommands } from "./profile-command.js";
-
-interface Io {
-  out: (s: string) => void;
-  err: (s: string) => void;
-  env: Readonly<Record<string, string | undefined>>;
-}
 
 const levelOption = (desc: string) => new Option("--level <level>", desc).choices(AREA_LEVELS);
 const yearArg = (v: string): number => {

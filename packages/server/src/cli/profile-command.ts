@@ -15,12 +15,7 @@ import {
   type ProfileValuesResponse,
 } from "../services/profile-service.js";
 import { openBackend, type Backend } from "./backend.js";
-
-interface Io {
-  out: (s: string) => void;
-  err: (s: string) => void;
-  env: Readonly<Record<string, string | undefined>>;
-}
+import type { Io } from "./shared.js";
 
 interface DbFlags {
   db?: string;

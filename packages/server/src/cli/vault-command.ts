@@ -4,7 +4,6 @@
  * the database file themselves (a running server holds it: stop it first). Every operation is
  * audited; nothing here prints a record, a pseudonym or a key.
  */
-import { userInfo } from "node:os";
 import type { Command } from "commander";
 import { InvalidArgumentError } from "commander";
 import { isoDateToDays } from "@wijkradar/core";
@@ -17,12 +16,7 @@ import { importMicrodata, type MicrodataImportReport } from "../vault/import-mic
 import { createKeyFile, defaultKeyFile, loadKeyRing } from "../vault/keys.js";
 import { importPc6Lookup, purge, registerSourcesFromFile } from "../vault/registry.js";
 import { progressReporter } from "./progress.js";
-
-interface Io {
-  out: (s: string) => void;
-  err: (s: string) => void;
-  env: Readonly<Record<string, string | undefined>>;
-}
+import { cliUser, type Io } from "./shared.js";
 
 interface DbFlags {
   db?: string;
@@ -30,13 +24,7 @@ interface DbFlags {
   keyFile?: string;
 }
 
-function actor(): string {
-  try {
-    return `cli:${userInfo().username}`;
-  } catch {
-    return "cli:unknown";
-  }
-}
+const actor = (): string => `cli:${cliUser()}`;
 
 const dateArg = (v: string): string => {
   if (isoDateToDays(v) === undefined) throw new InvalidArgumentError("expected a date YYYY-MM-DD");

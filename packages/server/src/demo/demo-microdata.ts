@@ -19,7 +19,7 @@ import { calibrate, generatePopulation } from "../synth/index.js";
 import { importMicrodata, type MicrodataImportReport } from "../vault/import-microdata.js";
 import { createKeyFile, defaultKeyFile, loadKeyRing, type KeyRing } from "../vault/keys.js";
 import { importPc6Lookup, parseRegistrations, registerSources } from "../vault/registry.js";
-import { parseYamlWith } from "../vault/yaml-input.js";
+import { parseYamlWith } from "../yaml-input.js";
 import { saveProfile } from "../store/profile-repository.js";
 
 const SETTING = "demo-microdata";

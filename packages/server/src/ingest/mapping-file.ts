@@ -4,9 +4,9 @@
  */
 import { readFileSync } from "node:fs";
 import { basename } from "node:path";
-import { formatIssues, MappingSchema, type Mapping } from "@wijkradar/core";
-import { LineCounter, parseDocument } from "yaml";
+import { MappingSchema, type Mapping } from "@wijkradar/core";
 import { InputError } from "../errors.js";
+import { parseYamlWith } from "../yaml-input.js";
 
 export interface LoadedMapping {
   readonly mapping: Mapping;
@@ -16,24 +16,7 @@ export interface LoadedMapping {
 /** Parses and validates mapping text; `name` is used in messages. */
 export function parseMapping(text: string, name: string): Mapping {
   if (text.trim() === "") throw new InputError(`${name}: the mapping file is empty; expected YAML or JSON`);
-  // Without prettyErrors the errors carry only offsets: the line counter turns them into line:column.
-  const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { prettyErrors: false, uniqueKeys: true, lineCounter });
-  if (doc.errors.length > 0) {
-    const details = doc.errors.map((e) => {
-      const pos = e.linePos?.[0] ?? lineCounter.linePos(e.pos[0]);
-      return `${name}${pos ? `:${pos.line}:${pos.col}` : ""}: ${e.message.split("\n")[0]}`;
-    });
-    throw new InputError(`${name}: the mapping is not valid YAML/JSON`, details);
-  }
-  const result = MappingSchema.safeParse(doc.toJS());
-  if (!result.success) {
-    throw new InputError(
-      `${name}: the mapping is incomplete or wrong`,
-      formatIssues(result.error.issues).map((l) => `${name}: ${l}`),
-    );
-  }
-  return result.data;
+  return parseYamlWith(MappingSchema, text, name, "mapping");
 }
 
 /** Reads a mapping file from disk. */

@@ -45,7 +45,7 @@ import {
 } from "../store/vault-repository.js";
 import type { KeyRing } from "./keys.js";
 import { Pseudonymiser, type IdentifierKind } from "./pseudonymise.js";
-import { parseYamlWith, readTextFile } from "./yaml-input.js";
+import { parseYamlWith, readTextFile } from "../yaml-input.js";
 
 export type MicrodataPhase = "read" | "screen" | "write";
 

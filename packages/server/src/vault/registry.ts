@@ -20,7 +20,7 @@ import {
   type Pc6AreaRow,
   type PurgeCount,
 } from "../store/vault-repository.js";
-import { parseYamlWith, readTextFile } from "./yaml-input.js";
+import { parseYamlWith, readTextFile } from "../yaml-input.js";
 
 /** Parses a registration document (YAML/JSON): one source, or `sources:` with a list of them. */
 export function parseRegistrations(text: string, name: string): SourceRegistration[] {

@@ -7,7 +7,7 @@ import { basename } from "node:path";
 import { formatIssues } from "@wijkradar/core";
 import { LineCounter, parseDocument } from "yaml";
 import type { z } from "zod";
-import { InputError } from "../errors.js";
+import { InputError } from "./errors.js";
 
 /** Parses `text` (named `name` in messages) as `what` against `schema`. */
 export function parseYamlWith<S extends z.ZodType>(
