@@ -14,6 +14,7 @@ import { Database } from "../src/store/database.js";
 import { queryFiles } from "../src/store/table-writer.js";
 import { importMicrodata } from "../src/vault/import-microdata.js";
 import { KeyRing } from "../src/vault/keys.js";
+import { Pseudonymiser } from "../src/vault/pseudonymise.js";
 import { importPc6Lookup, purge, registerSources } from "../src/vault/registry.js";
 import { tempDir } from "./fixtures.js";
 
@@ -176,6 +177,38 @@ describe("microdata import", () => {
     for (const bsn of ids.slice(0, 100)) expect(bytes.includes(bsn)).toBe(false);
     expect(bytes.includes("H17,")).toBe(false);
     db = await Database.open({ path: join(dir, "vault.duckdb") });
+  });
+
+  it("computes in SQL exactly the pseudonyms and record keys of the Pseudonymiser (RFC 2104 HMAC)", async () => {
+    const ids = bsns(20);
+    const addresses = ids.map((_, i) =>
+      i % 3 === 0 ? `Straße-${i}\\x41é` : ` 0034200000${String(i).padStart(6, "0")} `,
+    );
+    const lines = [
+      HEADER,
+      ...ids.map(
+        (b, i) =>
+          `${i % 2 ? b : `${b.slice(0, 4)}.${b.slice(4)}`},HH${i},${addresses[i]},1312AB,1980-01-01,M,1,alleenstaand,2020-01-01,`,
+      ),
+    ];
+    const file = join(dir, "brp.csv");
+    writeFileSync(file, lines.join("\n"));
+    const keys = ring("wijkaanpak");
+    await importMicrodata(db, { file, mappingText: REGISTER_MAPPING, keys });
+    const stored = await db.read((ex) =>
+      ex.all<{ person: bigint; household: bigint; address: bigint; record_key: number }>(
+        "SELECT person, household, address, record_key FROM vault_persons ORDER BY rowid",
+      ),
+    );
+    const p = new Pseudonymiser(keys, "wijkaanpak");
+    expect(stored).toHaveLength(20);
+    stored.forEach((row, i) => {
+      const person = p.pseudonymiseToKey("bsn", ids[i]!)!;
+      expect(BigInt(row.person)).toBe(person.id);
+      expect(Number(row.record_key)).toBe(person.recordKey);
+      expect(BigInt(row.household)).toBe(p.pseudonymiseToKey("household", `HH${i}`)!.id);
+      expect(BigInt(row.address)).toBe(p.pseudonymiseToKey("address", addresses[i]!.trim())!.id);
+    });
   });
 
   it("links sources of one key purpose and keeps purposes unlinkable", async () => {

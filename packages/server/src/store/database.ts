@@ -11,6 +11,7 @@ import {
   DuckDBInstance,
   type DuckDBAppender,
   type DuckDBConnection,
+  type DuckDBDataChunk,
   type DuckDBValue,
 } from "@duckdb/node-api";
 import { StoreError } from "../errors.js";
@@ -29,6 +30,8 @@ export interface Executor {
    * appender is finalised, even after a ROLLBACK.
    */
   append(table: string, fill: (appender: DuckDBAppender) => void): Promise<void>;
+  /** Appends whole data chunks (e.g. streamed from another DuckDB instance) until `next` gives null. */
+  appendChunks(table: string, next: () => Promise<DuckDBDataChunk | null>): Promise<number>;
 }
 
 export interface OpenOptions {
@@ -62,6 +65,22 @@ function executor(conn: DuckDBConnection): Executor {
         throw e;
       }
       appender.closeSync();
+    },
+    async appendChunks(table: string, next: () => Promise<DuckDBDataChunk | null>): Promise<number> {
+      const appender = await conn.createAppender(table);
+      let rows = 0;
+      try {
+        for (let chunk = await next(); chunk; chunk = await next()) {
+          appender.appendDataChunk(chunk);
+          rows += chunk.rowCount;
+        }
+      } catch (e) {
+        appender.clear();
+        appender.closeSync();
+        throw e;
+      }
+      appender.closeSync();
+      return rows;
     },
   };
 }

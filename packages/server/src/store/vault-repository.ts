@@ -3,9 +3,9 @@
  * (register rows and facts), the PC6 → buurt lookup and retention. Only pseudonyms (BIGINT) reach
  * these tables; raw identifiers never do (see vault/import-microdata.ts).
  */
-import { dateValue } from "@duckdb/node-api";
 import type { SourceRegistration } from "@wijkradar/core";
 import type { Database, Executor } from "./database.js";
+import type { StagedRows } from "./microdata-staging.js";
 
 export interface VaultSource extends SourceRegistration {
   readonly registeredAt: string;
@@ -156,66 +156,11 @@ export async function findIdenticalVaultDelivery(
   return rows[0]?.id;
 }
 
-/** Register rows, column-wise, as the importer builds them from one chunk of the file. */
-export interface PersonBatch {
-  length: number;
-  readonly person: bigint[];
-  readonly household: (bigint | null)[];
-  readonly address: (bigint | null)[];
-  readonly recordKey: number[];
-  readonly pc6: string[];
-  readonly birthDate: number[];
-  readonly sex: (string | null)[];
-  readonly householdSize: (number | null)[];
-  readonly householdType: (string | null)[];
-  readonly validFrom: number[];
-  readonly validTo: (number | null)[];
-}
-
-export interface FactBatch {
-  length: number;
-  readonly subjectKind: string[];
-  readonly subject: (bigint | null)[];
-  readonly pc6: (string | null)[];
-  readonly fact: string[];
-  readonly validFrom: number[];
-  readonly validTo: (number | null)[];
-  readonly amount: (number | null)[];
-}
-
-export const emptyPersonBatch = (): PersonBatch => ({
-  length: 0,
-  person: [],
-  household: [],
-  address: [],
-  recordKey: [],
-  pc6: [],
-  birthDate: [],
-  sex: [],
-  householdSize: [],
-  householdType: [],
-  validFrom: [],
-  validTo: [],
-});
-
-export const emptyFactBatch = (): FactBatch => ({
-  length: 0,
-  subjectKind: [],
-  subject: [],
-  pc6: [],
-  fact: [],
-  validFrom: [],
-  validTo: [],
-  amount: [],
-});
-
 /** Writes one vault delivery inside a transaction the caller holds. */
 export class VaultDeliveryWriter {
   private constructor(
     private readonly ex: Executor,
     readonly id: number,
-    private readonly sourceId: string,
-    private readonly keyVersion: number,
   ) {}
 
   /**
@@ -254,69 +199,12 @@ export class VaultDeliveryWriter {
         d.now.toISOString().replace("Z", ""),
       ],
     );
-    return { writer: new VaultDeliveryWriter(ex, rows[0]!.id, d.sourceId, d.keyVersion), replacedRows };
+    return { writer: new VaultDeliveryWriter(ex, rows[0]!.id), replacedRows };
   }
 
-  async appendPersons(b: PersonBatch): Promise<void> {
-    if (b.length === 0) return;
-    await this.ex.append("vault_persons", (a) => {
-      for (let i = 0; i < b.length; i++) {
-        a.appendVarchar(this.sourceId);
-        a.appendInteger(this.id);
-        a.appendSmallInt(this.keyVersion);
-        a.appendBigInt(b.person[i]!);
-        const hh = b.household[i]!;
-        if (hh === null) a.appendNull();
-        else a.appendBigInt(hh);
-        const ad = b.address[i]!;
-        if (ad === null) a.appendNull();
-        else a.appendBigInt(ad);
-        a.appendUInteger(b.recordKey[i]!);
-        a.appendVarchar(b.pc6[i]!);
-        a.appendDate(dateValue(b.birthDate[i]!));
-        const sex = b.sex[i]!;
-        if (sex === null) a.appendNull();
-        else a.appendVarchar(sex);
-        const size = b.householdSize[i]!;
-        if (size === null) a.appendNull();
-        else a.appendSmallInt(size);
-        const type = b.householdType[i]!;
-        if (type === null) a.appendNull();
-        else a.appendVarchar(type);
-        a.appendDate(dateValue(b.validFrom[i]!));
-        const to = b.validTo[i]!;
-        if (to === null) a.appendNull();
-        else a.appendDate(dateValue(to));
-        a.endRow();
-      }
-    });
-  }
-
-  async appendFacts(b: FactBatch): Promise<void> {
-    if (b.length === 0) return;
-    await this.ex.append("vault_facts", (a) => {
-      for (let i = 0; i < b.length; i++) {
-        a.appendVarchar(this.sourceId);
-        a.appendInteger(this.id);
-        a.appendSmallInt(this.keyVersion);
-        a.appendVarchar(b.subjectKind[i]!);
-        const s = b.subject[i]!;
-        if (s === null) a.appendNull();
-        else a.appendBigInt(s);
-        const pc6 = b.pc6[i]!;
-        if (pc6 === null) a.appendNull();
-        else a.appendVarchar(pc6);
-        a.appendVarchar(b.fact[i]!);
-        a.appendDate(dateValue(b.validFrom[i]!));
-        const to = b.validTo[i]!;
-        if (to === null) a.appendNull();
-        else a.appendDate(dateValue(to));
-        const amount = b.amount[i]!;
-        if (amount === null) a.appendNull();
-        else a.appendDouble(amount);
-        a.endRow();
-      }
-    });
+  /** Appends the staged, pseudonymised rows (store/microdata-staging.ts); returns how many. */
+  appendStaged(rows: StagedRows): Promise<number> {
+    return this.ex.appendChunks(rows.table, () => rows.next());
   }
 
   async finish(rows: number, rejected: number, report: string): Promise<void> {

@@ -63,6 +63,11 @@ export class Pseudonymiser {
     }
   }
 
+  /** The key's padded blocks (K ⊕ ipad, K ⊕ opad) for computing the same HMAC in SQL; never printed. */
+  keyBlocks(): { readonly inner: Buffer; readonly outer: Buffer } {
+    return { inner: Buffer.from(this.inner.subarray(0, 64)), outer: Buffer.from(this.outer.subarray(0, 64)) };
+  }
+
   private mac(message: string): Buffer {
     if (Buffer.byteLength(message) > 1024) return createHmac("sha256", this.key).update(message).digest();
     const n = this.inner.write(message, 64, "utf8");
