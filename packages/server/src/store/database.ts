@@ -25,6 +25,11 @@ export interface Executor {
   all<T = Row>(sql: string, params?: readonly SqlParam[]): Promise<T[]>;
   run(sql: string, params?: readonly SqlParam[]): Promise<void>;
   /**
+   * The result column by column, without per-row objects (for large results of INTEGER, DOUBLE and
+   * VARCHAR columns, whose values arrive as JS numbers and strings).
+   */
+  columns(sql: string, params?: readonly SqlParam[]): Promise<Record<string, unknown[]>>;
+  /**
    * Bulk-appends rows to a table: `fill` appends synchronously; the rows are flushed when it returns.
    * If it throws, the appended rows are cleared first — DuckDB would otherwise flush them when the
    * appender is finalised, even after a ROLLBACK.
@@ -54,6 +59,10 @@ function executor(conn: DuckDBConnection): Executor {
     },
     async run(sql: string, params?: readonly SqlParam[]): Promise<void> {
       await conn.run(sql, toValues(params));
+    },
+    async columns(sql: string, params?: readonly SqlParam[]): Promise<Record<string, unknown[]>> {
+      const reader = await conn.runAndReadAll(sql, toValues(params));
+      return reader.getColumnsObject() as Record<string, unknown[]>;
     },
     async append(table: string, fill: (appender: DuckDBAppender) => void): Promise<void> {
       const appender = await conn.createAppender(table);

@@ -330,46 +330,63 @@ export async function countProfile(
              ${key(profile)} AS count_key
       FROM persons GROUP BY pc6
     )
-    SELECT c.*, lk.buurt_code AS buurt, lk.division::INTEGER AS division,
-           coalesce(a.parent_code, 'WK' || substr(lk.buurt_code, 3, 6)) AS wijk,
-           coalesce(a.gemeente_code, 'GM' || substr(lk.buurt_code, 3, 4)) AS gemeente
+    SELECT c.*, lk.buurt_code AS buurt, lk.division::INTEGER AS division
     FROM counted c
     LEFT JOIN lookup lk ON lk.pc6 = c.pc6
-    LEFT JOIN areas a ON a.code = lk.buurt_code AND a.division = lk.division
     ORDER BY c.pc6`;
   // Text order: lookup (year ×2), then the persons CTE: columns, purpose, date ×2, gemeente.
   params.push(...conditionParams, ...registers, referenceDate, referenceDate);
   if (gemeente !== undefined) params.push(gemeente);
-  const rows = await db.read((ex) =>
-    ex.all<{
-      pc6: string;
-      buurt: string | null;
-      wijk: string | null;
-      gemeente: string | null;
-      division: number | null;
-      residents: number;
-      population: number;
-      count: number;
-      [near: `near_${number}`]: number;
-      residents_key: number;
-      population_key: number;
-      count_key: number;
-    }>(sql, params),
+  // Column by column: at national scale (~430k PC6) per-row objects cost as much as the query.
+  const c = await db.read((ex) => ex.columns(sql, params));
+  // Wijk and gemeente per buurt once (a few thousand buurten), not per PC6 row.
+  const parents = new Map(
+    (
+      await db.read((ex) =>
+        ex.all<{ key: string; wijk: string | null; gemeente: string | null }>(
+          "SELECT code || '|' || division AS key, parent_code AS wijk, gemeente_code AS gemeente FROM areas WHERE level = 'buurt'",
+        ),
+      )
+    ).map((r) => [r.key, r]),
   );
-  return rows.map((r) => ({
-    pc6: r.pc6,
-    buurt: r.buurt,
-    wijk: r.buurt === null ? null : r.wijk,
-    gemeente: r.buurt === null ? null : r.gemeente,
-    division: r.division,
-    residents: r.residents,
-    population: r.population,
-    count: r.count,
-    nearCounts: near.map((_, i) => r[`near_${i}`] ?? 0),
-    residentsKey: r.residents_key,
-    populationKey: r.population_key,
-    countKey: r.count_key,
-  }));
+  const col = <T>(name: string): T[] => (c[name] ?? []) as T[];
+  const [pc6s, buurten, divisions] = [
+    col<string>("pc6"),
+    col<string | null>("buurt"),
+    col<number | null>("division"),
+  ];
+  const [residents, populations, counts] = [
+    col<number>("residents"),
+    col<number>("population"),
+    col<number>("count"),
+  ];
+  const nears = near.map((_, i) => col<number | null>(`near_${i}`));
+  const [residentsKeys, populationKeys, countKeys] = [
+    col<number>("residents_key"),
+    col<number>("population_key"),
+    col<number>("count_key"),
+  ];
+  const out: ProfilePc6Row[] = new Array<ProfilePc6Row>(pc6s.length);
+  for (let i = 0; i < pc6s.length; i++) {
+    const buurt = buurten[i]!;
+    // A buurt code unknown to the areas (e.g. synthetic buurten) takes the wijk and gemeente its code implies.
+    const known = buurt === null ? undefined : parents.get(`${buurt}|${divisions[i]}`);
+    out[i] = {
+      pc6: pc6s[i]!,
+      buurt,
+      wijk: buurt === null ? null : (known?.wijk ?? `WK${buurt.slice(2, 8)}`),
+      gemeente: buurt === null ? null : (known?.gemeente ?? `GM${buurt.slice(2, 6)}`),
+      division: divisions[i]!,
+      residents: residents[i]!,
+      population: populations[i]!,
+      count: counts[i]!,
+      nearCounts: nears.map((n) => n[i] ?? 0),
+      residentsKey: residentsKeys[i]!,
+      populationKey: populationKeys[i]!,
+      countKey: countKeys[i]!,
+    };
+  }
+  return out;
 }
 
 /**
