@@ -62,7 +62,7 @@ function executor(conn: DuckDBConnection): Executor {
     },
     async columns(sql: string, params?: readonly SqlParam[]): Promise<Record<string, unknown[]>> {
       const reader = await conn.runAndReadAll(sql, toValues(params));
-      return reader.getColumnsObject() as Record<string, unknown[]>;
+      return reader.getColumnsObject();
     },
     async append(table: string, fill: (appender: DuckDBAppender) => void): Promise<void> {
       const appender = await conn.createAppender(table);
