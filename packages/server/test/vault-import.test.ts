@@ -282,6 +282,9 @@ describe("microdata import", () => {
     ids[3000] = bad;
     const lines = registerCsv(ids).split("\n");
     lines[4001] = lines[4001]!.replace(/,(\d{4})-0(\d)-15,/, ",1980-02-30,");
+    // Malformed dates must be reported, never crash a CAST that would quote them.
+    lines[4501] = lines[4501]!.replace(/,(\d{4})-0(\d)-15,/, ",15-01-1980,");
+    lines[4601] = lines[4601]!.replace(/,2020-01-01,/, ",abcd-ef-gh,");
     const file = join(dir, "brp.csv");
     writeFileSync(file, lines.join("\n"));
     const err = (await importMicrodata(db, {
@@ -290,10 +293,12 @@ describe("microdata import", () => {
       keys: ring("wijkaanpak"),
     }).catch((e: unknown) => e)) as InputError;
     expect(err).toBeInstanceOf(InputError);
-    expect(err.message).toMatch(/2 row\(s\) rejected.*nothing was imported/);
+    expect(err.message).toMatch(/4 row\(s\) rejected.*nothing was imported/);
     expect(err.details).toEqual([
       "brp.csv:3002: bsn: not a valid BSN (9 digits passing the 11-test)",
       "brp.csv:4002: geboortedatum: expected a date YYYY-MM-DD",
+      "brp.csv:4502: geboortedatum: expected a date YYYY-MM-DD",
+      "brp.csv:4602: ingangsdatum: expected a date YYYY-MM-DD",
     ]);
     expect(err.details.join()).not.toContain(bad);
     // The first chunks (2048 rows each) were appended before the bad row: rolled back.
@@ -305,8 +310,8 @@ describe("microdata import", () => {
       mappingText: `${REGISTER_MAPPING}maxRejected: 0.01\n`,
       keys: ring("wijkaanpak"),
     });
-    expect(r).toMatchObject({ status: "imported", rows: 5000, imported: 4998, rejected: 2 });
-    expect(r.problems).toHaveLength(2);
+    expect(r).toMatchObject({ status: "imported", rows: 5000, imported: 4996, rejected: 4 });
+    expect(r.problems).toHaveLength(4);
   });
 
   it("reads Parquet, replaces the source's earlier delivery and sees an identical one as unchanged", async () => {

@@ -14,6 +14,7 @@ import { join } from "node:path";
 import { DEMO_DIR } from "./demo-loader.js";
 import { readCalibrationInputs } from "../store/calibration-repository.js";
 import { getSetting, setSetting } from "../store/catalogue-repository.js";
+import { listVaultSources } from "../store/vault-repository.js";
 import type { Database } from "../store/database.js";
 import { calibrate, generatePopulation } from "../synth/index.js";
 import { importMicrodata, type MicrodataImportReport } from "../vault/import-microdata.js";
@@ -70,6 +71,10 @@ export async function loadDemoMicrodata(
   options: { readonly dir?: string; readonly persons?: number } = {},
 ): Promise<MicrodataImportReport[]> {
   if ((await getSetting(db, SETTING)) === "complete") return [];
+  // Only beside the demo's open data, and never into a vault that holds sources of its own: a real
+  // installation (its own deliveries, its own registry) never gets a synthetic municipality.
+  if ((await getSetting(db, "demo")) !== "complete") return [];
+  if ((await listVaultSources(db)).some((s) => !s.synthetic)) return [];
   const dir = options.dir ?? DEMO_DIR;
   const ring = keys();
   const total = DEMO_MICRODATA.length + 2;

@@ -7,7 +7,8 @@
  * identifiers stay inside this instance's memory and die with it.
  *
  * Row numbers follow the file: the delivery is materialised in file order and `rowid` is the
- * 0-based data row.
+ * 0-based data row. Every conversion of a delivered value is a TRY_CAST: DuckDB does not promise to
+ * short-circuit AND, and a failing CAST would both stop the import and quote the value.
  */
 import { DuckDBInstance, type DuckDBConnection, type DuckDBDataChunk } from "@duckdb/node-api";
 import {
@@ -194,7 +195,7 @@ const dateOf = (col: string): string => {
   const t = text(col);
   return `CASE WHEN regexp_full_match(substr(${t}, 1, 10), '[0-9]{4}-[0-9]{2}-[0-9]{2}')
       AND (length(${t}) = 10 OR substr(${t}, 11, 1) IN (' ', 'T'))
-      AND substr(${t}, 1, 4)::INTEGER BETWEEN 1850 AND 2200
+      AND TRY_CAST(substr(${t}, 1, 4) AS INTEGER) BETWEEN 1850 AND 2200
     THEN TRY_CAST(substr(${t}, 1, 10) AS DATE) END`;
 };
 
