@@ -245,6 +245,30 @@ export interface NearProfile {
   readonly conditions: readonly Condition[];
 }
 
+const within = (inner: Range | undefined, outer: Range | undefined): boolean =>
+  outer === undefined ||
+  (inner !== undefined &&
+    (outer.min === undefined || (inner.min !== undefined && inner.min >= outer.min)) &&
+    (outer.max === undefined || (inner.max !== undefined && inner.max <= outer.max)));
+
+/**
+ * Whether condition `a` implies condition `b` for every person (a conservative check: age and
+ * household ranges and type lists, equal sexes; anything else only when identical).
+ *
+ * @example implies({ age: { min: 65 } }, { age: { min: 18 } }) // true
+ */
+export function implies(a: Condition, b: Condition): boolean {
+  if ("age" in a && "age" in b) return within(a.age, b.age);
+  if ("sex" in a && "sex" in b) return a.sex === b.sex;
+  if ("household" in a && "household" in b) {
+    const typesOk =
+      b.household.type === undefined ||
+      (a.household.type !== undefined && a.household.type.every((t) => b.household.type!.includes(t)));
+    return typesOk && within(a.household.size, b.household.size);
+  }
+  return JSON.stringify(a) === JSON.stringify(b);
+}
+
 /**
  * The profiles that drop one condition each — of the conditions and of the population (a condition
  * that occurs twice is no difference and is not dropped). Publishing
@@ -255,13 +279,18 @@ export interface NearProfile {
  */
 export function nearProfiles(def: Pick<ProfileDefinition, "population" | "conditions">): NearProfile[] {
   const without = <T>(list: readonly T[], i: number): T[] => list.filter((_, j) => j !== i);
-  const all = [...def.population, ...def.conditions].map((c) => JSON.stringify(c));
-  // Dropping a condition that also occurs elsewhere (65+ in the population and the conditions)
-  // leaves the same profile: no near profile, nothing to subtract.
-  const redundant = (c: Condition): boolean => all.filter((x) => x === JSON.stringify(c)).length > 1;
+  const all = [...def.population, ...def.conditions];
+  // Dropping a condition that another one implies (65+ in the population and the conditions; 18+ in
+  // the population with 65+ among the conditions) leaves the same profile: its difference is 0 by
+  // definition, not a small group — no near profile, nothing to subtract.
+  const redundantAt = (i: number): boolean => {
+    const key = JSON.stringify(all[i]);
+    return all.some((other, j) => j !== i && (JSON.stringify(other) === key || implies(other, all[i]!)));
+  };
+  const offset = def.population.length;
   return [
-    ...def.conditions.flatMap((c, i) =>
-      redundant(c)
+    ...def.conditions.flatMap((_c, i) =>
+      redundantAt(offset + i)
         ? []
         : [
             {
@@ -271,8 +300,8 @@ export function nearProfiles(def: Pick<ProfileDefinition, "population" | "condit
             },
           ],
     ),
-    ...def.population.flatMap((c, i) =>
-      redundant(c)
+    ...def.population.flatMap((_c, i) =>
+      redundantAt(i)
         ? []
         : [
             {

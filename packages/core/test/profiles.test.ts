@@ -7,6 +7,7 @@ import {
   daysBefore,
   describeCondition,
   isIsoDate,
+  implies,
   nearProfiles,
   profileFacts,
   validateProfileDefinition,
@@ -192,9 +193,13 @@ describe("profile definitions (properties)", () => {
     fc.assert(
       fc.property(definitionArb, (def) => {
         const near = nearProfiles(def);
-        const all = [...def.population, ...def.conditions].map((c) => JSON.stringify(c));
-        const distinct = all.filter((c) => all.indexOf(c) === all.lastIndexOf(c));
-        expect(near).toHaveLength(distinct.length);
+        // One near profile per condition that no other condition repeats or implies.
+        const items = [...def.population, ...def.conditions];
+        const droppable = items.filter(
+          (c, i) =>
+            !items.some((o, j) => j !== i && (JSON.stringify(o) === JSON.stringify(c) || implies(o, c))),
+        );
+        expect(near).toHaveLength(droppable.length);
         for (const n of near) {
           const lost =
             def.conditions.length - n.conditions.length + (def.population.length - n.population.length);
@@ -252,5 +257,33 @@ describe("date arithmetic for conditions", () => {
     expect(ageAt("2000-02-29", "2024-02-29")).toBe(24);
     expect(isIsoDate("2023-02-29")).toBe(false);
     expect(isIsoDate("2024-02-29")).toBe(true);
+  });
+});
+
+describe("near profiles skip conditions implied by others", () => {
+  it("implies: age and household ranges, type lists, sexes; facts only when identical", () => {
+    expect(implies({ age: { min: 65 } }, { age: { min: 18 } })).toBe(true);
+    expect(implies({ age: { min: 18 } }, { age: { min: 65 } })).toBe(false);
+    expect(implies({ age: { min: 5, max: 9 } }, { age: { max: 17 } })).toBe(true);
+    expect(implies({ age: { min: 5 } }, { age: { max: 17 } })).toBe(false);
+    expect(
+      implies(
+        { household: { type: ["alleenstaand"] } },
+        { household: { type: ["alleenstaand", "eenouder"] } },
+      ),
+    ).toBe(true);
+    expect(implies({ household: { size: { max: 1 } } }, { household: { type: ["alleenstaand"] } })).toBe(
+      false,
+    );
+    expect(implies({ fact: "minima" }, { fact: ["minima", "uitkering:bijstand"] })).toBe(false);
+    expect(implies({ fact: "minima" }, { fact: "minima" })).toBe(true);
+  });
+  it("drops neither an implied population condition nor a duplicate", () => {
+    const near = nearProfiles({
+      population: [{ age: { min: 18 } }],
+      conditions: [{ age: { min: 65 } }, { fact: "minima" }],
+    });
+    // Dropping 18+ would leave the same profile (65+ implies it): only the two conditions are dropped.
+    expect(near.map((n) => n.dropped)).toEqual(["conditions[0]", "conditions[1]"]);
   });
 });
