@@ -5,11 +5,14 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { buildApp } from "../src/api/app.js";
+import { main } from "../src/cli/main.js";
+import { removeServerFile, writeServerFile } from "../src/server-file.js";
 import { DEMO_MICRODATA, loadDemoMicrodata } from "../src/demo/demo-microdata.js";
 import { Database } from "../src/store/database.js";
 import { listVaultSources, vaultStatus } from "../src/store/vault-repository.js";
 import { KeyRing } from "../src/vault/keys.js";
-import { demoDbCopy, tempDir } from "./fixtures.js";
+import { demoDbCopy, listenOnLoopback, tempDir } from "./fixtures.js";
 
 describe("demo microdata", () => {
   it("is in the demo database: nine synthetic sources with records and the three example profiles", async () => {
@@ -56,6 +59,33 @@ describe("demo microdata", () => {
       expect(asked).toBe(0);
     } finally {
       demo.close();
+    }
+  });
+
+  it("lists the source register through a running server that holds the database", async () => {
+    const path = demoDbCopy();
+    const db = await Database.open({ path });
+    const app = await buildApp({ db, logLevel: "silent" });
+    try {
+      const url = await listenOnLoopback(app);
+      writeServerFile(path, { pid: process.pid, url, token: "t".repeat(43) });
+      const out: string[] = [];
+      const err: string[] = [];
+      const code = await main(["node", "wijkradar", "vault", "sources", "--db", path], {
+        out: (s) => out.push(s),
+        err: (s) => err.push(s),
+        env: {},
+      });
+      expect(code).toBe(0);
+      expect(err.join("\n")).toContain("holds the database; asking it");
+      expect(out.join("\n")).toMatch(
+        /^brp\s+person\s+24 mo {2}Gemeente Almere \(synthetisch\) \(synthetic\)/m,
+      );
+      expect(out.join("\n")).toContain("DPIA DEMO-DPIA-2026-01");
+    } finally {
+      removeServerFile(path);
+      await app.close();
+      db.close();
     }
   });
 });

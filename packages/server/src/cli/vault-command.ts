@@ -8,10 +8,11 @@ import type { Command } from "commander";
 import { InvalidArgumentError } from "commander";
 import { isoDateToDays } from "@wijkradar/core";
 import { loadConfig, type Config } from "../config.js";
-import { InputError } from "../errors.js";
+import { InputError, StoreError } from "../errors.js";
 import { AuditLog } from "../store/audit-repository.js";
 import { Database } from "../store/database.js";
-import { listVaultSources, vaultStatus } from "../store/vault-repository.js";
+import { listVaultSources, vaultStatus, type VaultSource } from "../store/vault-repository.js";
+import { readServerFile } from "../server-file.js";
 import { importMicrodata, type MicrodataImportReport } from "../vault/import-microdata.js";
 import { createKeyFile, defaultKeyFile, loadKeyRing } from "../vault/keys.js";
 import { importPc6Lookup, purge, registerSourcesFromFile } from "../vault/registry.js";
@@ -121,16 +122,32 @@ export function registerVaultCommands(program: Command, io: Io): void {
       .description("list the registered microdata sources")
       .option("--json", "JSON output"),
   ).action(async (opts: DbFlags & { json?: boolean }) => {
-    await withDb(io, opts, true, async (db) => {
-      const sources = await listVaultSources(db);
-      if (opts.json) io.out(JSON.stringify(sources, null, 2));
-      else if (sources.length === 0) io.out("no microdata sources registered");
-      else
-        for (const s of sources)
-          io.out(
-            `${s.id.padEnd(24)} ${s.recordLevel.padEnd(9)} key ${s.keyPurpose.padEnd(14)} ${String(s.retentionMonths).padStart(4)} mo  ${s.organisation}${s.synthetic ? " (synthetic)" : ""}\n${" ".repeat(25)}basis: ${s.legalBasis}; DPIA ${s.dpiaReference}; purpose: ${s.purpose}`,
-          );
-    });
+    const cfg = loadConfig({ env: io.env, flags: { db: opts.db, config: opts.config } });
+    const server = readServerFile(cfg.db);
+    let sources: (Omit<VaultSource, "keyPurpose" | "registeredBy"> & { keyPurpose?: string })[];
+    if (server) {
+      // The register is public metadata: a running server that holds the file answers it.
+      io.err(
+        `wijkradar: the wijkradar server (PID ${server.pid}) at ${server.url} holds the database; asking it`,
+      );
+      let res: Response;
+      try {
+        res = await fetch(`${server.url}/api/vault/sources`);
+      } catch (e) {
+        throw new StoreError(
+          `the wijkradar server at ${server.url} does not answer: ${(e as Error).message}`,
+        );
+      }
+      if (!res.ok) throw new StoreError(`the wijkradar server answered ${res.status} for /api/vault/sources`);
+      sources = ((await res.json()) as { sources: typeof sources }).sources;
+    } else sources = await withDb(io, opts, true, (db) => listVaultSources(db));
+    if (opts.json) io.out(JSON.stringify(sources, null, 2));
+    else if (sources.length === 0) io.out("no microdata sources registered");
+    else
+      for (const s of sources)
+        io.out(
+          `${s.id.padEnd(24)} ${s.recordLevel.padEnd(9)}${s.keyPurpose ? ` key ${s.keyPurpose.padEnd(14)}` : ""} ${String(s.retentionMonths).padStart(4)} mo  ${s.organisation}${s.synthetic ? " (synthetic)" : ""}\n${" ".repeat(25)}basis: ${s.legalBasis}; DPIA ${s.dpiaReference}; purpose: ${s.purpose}`,
+        );
   });
 
   withFlags(
