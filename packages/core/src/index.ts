@@ -13,3 +13,4 @@ export * from "./identifiers.js";
 export * from "./microdata.js";
 export * from "./profiles.js";
 export * from "./sdc/index.js";
+export * from "./detect/index.js";

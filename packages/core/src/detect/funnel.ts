@@ -1,0 +1,175 @@
+/**
+ * Funnel-plot control limits (Spiegelhalter 2005, "Funnel plots for comparing institutional
+ * performance", Stat Med 24:1185–1202) and the multiplicative overdispersion factor φ from
+ * winsorised z-scores (Spiegelhalter 2005, "Handling over-dispersion of performance indicators",
+ * Qual Saf Health Care 14:347–351). See docs/methods.md, "Early warning: building blocks".
+ */
+import {
+  binomialCdf,
+  binomialPmf,
+  binomialUpperTail,
+  chiSquareUpperTail,
+  normalQuantile,
+  poissonCdf,
+  poissonPmf,
+  poissonUpperTail,
+} from "./distributions.js";
+
+/** binomial: a proportion numerator/denominator; poisson: a count per unit of exposure (rate or O/E). */
+export type FunnelModel = "binomial" | "poisson";
+
+function checkArgs(model: FunnelModel, target: number, denominator: number, p: number): void {
+  if (!(p > 0 && p < 1)) throw new RangeError(`probability must lie in (0, 1), got ${p}`);
+  if (model === "binomial") {
+    if (!(target > 0 && target < 1))
+      throw new RangeError(`binomial target must lie in (0, 1), got ${target}`);
+    if (!Number.isInteger(denominator) || denominator < 1)
+      throw new RangeError(`binomial denominator must be a whole number ≥ 1, got ${denominator}`);
+  } else {
+    if (!(target > 0) || !Number.isFinite(target))
+      throw new RangeError(`Poisson target must be finite and > 0, got ${target}`);
+    if (!(denominator > 0) || !Number.isFinite(denominator))
+      throw new RangeError(`Poisson exposure must be finite and > 0, got ${denominator}`);
+  }
+}
+
+/**
+ * The exact p-limit of a funnel plot on the scale of the indicator (proportion or rate):
+ * with X ~ Bin(n, θ) or Poisson(θ·n), r_p the smallest r with P[X ≤ r] ≥ p and
+ * α = (P[X ≤ r_p] − p) / P[X = r_p], the limit is (r_p − α) / n (Spiegelhalter 2005, appendix A.1.1:
+ * the p-quantile of X − U with U uniform on (0, 1), which interpolates between the discrete steps).
+ * Upper limits use p > ½ (e.g. 0.975, 0.999), lower limits 1 − p. A lower limit can lie slightly
+ * below 0 for a small expected count; a display clamps, a comparison need not.
+ */
+export function funnelLimit(model: FunnelModel, target: number, denominator: number, p: number): number {
+  checkArgs(model, target, denominator, p);
+  const n = denominator;
+  const upperTail = p >= 0.5;
+  // P[X ≤ r] − p, computed from the tail on p's side to keep precision near 1.
+  let excess: (r: number) => number;
+  let pmf: (r: number) => number;
+  let mean: number;
+  let sd: number;
+  let maxR: number;
+  if (model === "binomial") {
+    excess = upperTail
+      ? (r) => 1 - p - binomialUpperTail(r + 1, n, target)
+      : (r) => binomialCdf(r, n, target) - p;
+    pmf = (r) => binomialPmf(r, n, target);
+    mean = n * target;
+    sd = Math.sqrt(n * target * (1 - target));
+    maxR = n;
+  } else {
+    const lambda = target * n;
+    excess = upperTail ? (r) => 1 - p - poissonUpperTail(r + 1, lambda) : (r) => poissonCdf(r, lambda) - p;
+    pmf = (r) => poissonPmf(r, lambda);
+    mean = lambda;
+    sd = Math.sqrt(lambda);
+    maxR = Infinity;
+  }
+  // Start from the normal approximation, then walk to the smallest r with P[X ≤ r] ≥ p.
+  let r = Math.min(maxR, Math.max(0, Math.floor(mean + normalQuantile(p) * sd)));
+  while (r > 0 && excess(r - 1) >= 0) r--;
+  while (r < maxR && excess(r) < 0) r++;
+  const alpha = excess(r) / pmf(r);
+  return (r - alpha) / n;
+}
+
+/** Lower and upper limit at one probability level p (½ < p < 1), optionally inflated by φ. */
+export interface FunnelLimits {
+  readonly probability: number;
+  readonly lower: number;
+  readonly upper: number;
+}
+
+/**
+ * Two-sided funnel limits at each probability p (e.g. [0.975, 0.999]): lower = limit at 1 − p,
+ * upper = limit at p. With overdispersion φ the distance to the target is stretched by √φ:
+ * θ + √φ (limit − θ) (the multiplicative model; φ = 1 leaves the exact limits). Whether to inflate
+ * (e.g. only when φ > 1) is the caller's choice.
+ */
+export function funnelLimits(
+  model: FunnelModel,
+  target: number,
+  denominator: number,
+  probabilities: readonly number[],
+  phi = 1,
+): FunnelLimits[] {
+  if (!(phi > 0) || !Number.isFinite(phi)) throw new RangeError(`φ must be finite and > 0, got ${phi}`);
+  const stretch = Math.sqrt(phi);
+  return probabilities.map((p) => {
+    if (!(p > 0.5 && p < 1)) throw new RangeError(`funnel probability must lie in (0.5, 1), got ${p}`);
+    const lower = funnelLimit(model, target, denominator, 1 - p);
+    const upper = funnelLimit(model, target, denominator, p);
+    return {
+      probability: p,
+      lower: target + stretch * (lower - target),
+      upper: target + stretch * (upper - target),
+    };
+  });
+}
+
+/**
+ * The z-score of one area under the null (Spiegelhalter 2005): (y − θ) / √(V(θ)/n), with y the
+ * observed proportion or rate, V(θ) = θ(1 − θ) (binomial) or θ (Poisson).
+ */
+export function funnelZScore(
+  model: FunnelModel,
+  observed: number,
+  denominator: number,
+  target: number,
+): number {
+  checkArgs(model, target, denominator, 0.5);
+  const y = observed / denominator;
+  const variance = model === "binomial" ? target * (1 - target) : target;
+  return (y - target) / Math.sqrt(variance / denominator);
+}
+
+/** R's default quantile (type 7: linear interpolation between order statistics) of sorted values. */
+export function quantileSorted(sorted: readonly number[], prob: number): number {
+  const n = sorted.length;
+  if (n === 0) throw new RangeError("quantile of an empty sample");
+  const h = (n - 1) * prob;
+  const lo = Math.floor(h);
+  const hi = Math.min(n - 1, lo + 1);
+  const a = sorted[lo] as number;
+  const b = sorted[hi] as number;
+  return a + (h - lo) * (b - a);
+}
+
+export interface Overdispersion {
+  /** φ = mean of the squared winsorised z-scores. */
+  readonly phi: number;
+  /** Number of areas (I). */
+  readonly areas: number;
+  /** Winsorising bounds: the winsor and 1 − winsor quantiles (R type 7) of the z-scores. */
+  readonly lowerBound: number;
+  readonly upperBound: number;
+  /** I·φ, approximately χ² with I − 1 degrees of freedom when there is no overdispersion. */
+  readonly statistic: number;
+  /** P[χ²_{I−1} > I·φ]: small values signal overdispersion. */
+  readonly pValue: number;
+}
+
+/**
+ * Overdispersion factor from z-scores (Spiegelhalter 2005): z-scores below the `winsor` quantile
+ * are set to it, those above the 1 − `winsor` quantile likewise (default 10 %), and
+ * φ = Σ z_w² / I. Non-finite z-scores are rejected.
+ */
+export function overdispersion(zScores: readonly number[], winsor = 0.1): Overdispersion {
+  if (!(winsor >= 0 && winsor < 0.5)) throw new RangeError(`winsor must lie in [0, 0.5), got ${winsor}`);
+  const areas = zScores.length;
+  if (areas < 2) throw new RangeError(`overdispersion needs at least 2 areas, got ${areas}`);
+  for (const z of zScores) if (!Number.isFinite(z)) throw new RangeError(`z-score not finite: ${z}`);
+  const sorted = [...zScores].sort((a, b) => a - b);
+  const lowerBound = quantileSorted(sorted, winsor);
+  const upperBound = quantileSorted(sorted, 1 - winsor);
+  let sum = 0;
+  for (const z of zScores) {
+    const w = Math.min(upperBound, Math.max(lowerBound, z));
+    sum += w * w;
+  }
+  const phi = sum / areas;
+  const statistic = areas * phi;
+  return { phi, areas, lowerBound, upperBound, statistic, pValue: chiSquareUpperTail(statistic, areas - 1) };
+}

@@ -1,0 +1,5 @@
+/** Statistical building blocks of the early-warning detectors (docs/methods.md). */
+export * from "./distributions.js";
+export * from "./funnel.js";
+export * from "./fdr.js";
+export * from "./trend.js";
