@@ -3,3 +3,5 @@ export * from "./distributions.js";
 export * from "./funnel.js";
 export * from "./fdr.js";
 export * from "./trend.js";
+export * from "./smoothing.js";
+export * from "./standardised.js";
