@@ -3,5 +3,8 @@ export * from "./distributions.js";
 export * from "./funnel.js";
 export * from "./fdr.js";
 export * from "./trend.js";
+export * from "./counts.js";
+export * from "./count-charts.js";
+export * from "./count-distributions.js";
 export * from "./smoothing.js";
 export * from "./standardised.js";
