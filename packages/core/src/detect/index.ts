@@ -3,6 +3,8 @@ export * from "./distributions.js";
 export * from "./funnel.js";
 export * from "./fdr.js";
 export * from "./trend.js";
+export * from "./weights.js";
+export * from "./spatial.js";
 export * from "./counts.js";
 export * from "./count-charts.js";
 export * from "./count-distributions.js";
