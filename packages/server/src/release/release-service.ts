@@ -16,6 +16,7 @@ import {
   type ReleasePolicy,
   type SuppressionReason,
 } from "@wijkradar/core";
+import type { AlertRow, StoredTest } from "../store/alert-repository.js";
 import type { AuditLog } from "../store/audit-repository.js";
 import type { IndicatorRow } from "../store/catalogue-repository.js";
 import type { CubeValue, Reference } from "../store/value-repository.js";
@@ -195,6 +196,101 @@ export class Releaser {
     });
   }
 
+  /**
+   * Releases alerts: per alert the access policy for each of its tests' indicators in the alert's
+   * area (tests the actor may not see are dropped; an alert with none left is denied), then
+   * disclosure control of each test's figures (a non-open figure below the threshold loses its
+   * numbers), then the request's one audit record. Cached per roles and purpose like the other views.
+   */
+  async releaseAlerts<C>(
+    ctx: RequestContext,
+    action: string,
+    object: string,
+    load: () => Promise<AlertLoad<C>>,
+    shape: (result: AlertReleaseResult, context: C) => unknown,
+  ): Promise<ReleasedView> {
+    return this.cachedView(ctx, action, object, async () => {
+      const loaded = await load();
+      const result = this.applyAlerts(ctx.actor, loaded);
+      const { released, suppressed, denied, deniedReason } = result;
+      return { body: shape(result, loaded.context), summary: { released, suppressed, denied, deniedReason } };
+    });
+  }
+
+  private applyAlerts<C>(actor: Actor, loaded: AlertLoad<C>): AlertReleaseResult {
+    let released = 0;
+    let suppressed = 0;
+    let denied = 0;
+    let deniedReason: string | null = null;
+    const out: ReleasedAlert[] = [];
+    for (const alert of loaded.alerts) {
+      const tests: ReleasedAlertTest[] = [];
+      let hidden = 0;
+      for (const t of alert.tests) {
+        const ind = loaded.indicators.get(t.indicatorId);
+        if (!ind) {
+          hidden++;
+          deniedReason ??= `indicator ${t.indicatorId} is not in the catalogue`;
+          continue;
+        }
+        const access = decideAccess(this.policy, actor, {
+          indicatorId: ind.id,
+          domain: ind.domain,
+          sourceOpen: ind.source.open,
+          areaCode: alert.areaCode,
+          level: alert.level,
+        });
+        if (!access.allowed) {
+          hidden++;
+          deniedReason ??= access.reason;
+          continue;
+        }
+        const num = typeof t.details.numerator === "number" ? t.details.numerator : null;
+        const den = typeof t.details.denominator === "number" ? t.details.denominator : null;
+        const d = discloseFigure(
+          this.policy,
+          { value: t.observed, numerator: num, denominator: den },
+          ind.kind,
+          ind.source.open,
+        );
+        if (d.status === "released")
+          tests.push({ ...t, status: "released", attribution: ind.source.attribution });
+        else
+          tests.push({
+            ...t,
+            status: "suppressed",
+            observed: null,
+            expected: null,
+            details: Object.fromEntries(
+              Object.entries(t.details).filter(([k]) => k !== "numerator" && k !== "denominator"),
+            ),
+            attribution: ind.source.attribution,
+          });
+      }
+      if (tests.length === 0) {
+        denied++;
+        continue;
+      }
+      if (tests.every((t) => t.status === "suppressed")) suppressed++;
+      else released++;
+      const top = tests[0] as ReleasedAlertTest;
+      const { tests: _all, ...rest } = alert;
+      out.push({
+        ...rest,
+        indicatorId: top.indicatorId,
+        detector: top.detector,
+        period: top.period,
+        effect: top.effect,
+        p: top.p,
+        q: top.q,
+        detectors: [...new Set(tests.map((t) => t.detector))].sort(),
+        tests,
+        hiddenTests: hidden,
+      });
+    }
+    return { alerts: out, released, suppressed, denied, deniedReason };
+  }
+
   private applyProfile<C>(actor: Actor, loaded: ProfileLoad<C>): ProfileReleaseResult {
     const { subject } = loaded;
     let released = 0;
@@ -359,6 +455,34 @@ export class Releaser {
     }
     return { values: out, released, suppressed, denied, deniedReason };
   }
+}
+
+export interface AlertLoad<C> {
+  readonly alerts: readonly AlertRow[];
+  readonly indicators: ReadonlyMap<string, IndicatorRow>;
+  /** Whatever the shaping needs besides the alerts (paging, filters…); no raw figures. */
+  readonly context: C;
+}
+
+export interface ReleasedAlertTest extends Omit<StoredTest, "observed" | "expected"> {
+  readonly status: DisclosureStatus;
+  readonly observed: number | null;
+  readonly expected: number | null;
+  readonly attribution: string;
+}
+
+export interface ReleasedAlert extends Omit<AlertRow, "tests"> {
+  readonly tests: readonly ReleasedAlertTest[];
+  /** Tests of this alert the actor may not see (their indicators are not granted). */
+  readonly hiddenTests: number;
+}
+
+export interface AlertReleaseResult {
+  readonly alerts: ReleasedAlert[];
+  readonly released: number;
+  readonly suppressed: number;
+  readonly denied: number;
+  readonly deniedReason: string | null;
 }
 
 /** What a profile figure is about, for the access policy. */

@@ -101,6 +101,42 @@ export const MIGRATIONS: readonly Migration[] = [
         created_by VARCHAR NOT NULL, updated_at TIMESTAMP NOT NULL)`,
     ],
   },
+  {
+    version: 4,
+    name: "early warning: detection runs, alerts with their history, per-area signals",
+    sql: [
+      `CREATE SEQUENCE detection_run_ids START 1`,
+      // One row per run: what triggered it, the settings it used (JSON), progress and outcome.
+      `CREATE TABLE detection_runs (
+        id INTEGER PRIMARY KEY DEFAULT nextval('detection_run_ids'), trigger VARCHAR NOT NULL,
+        actor VARCHAR NOT NULL, scope VARCHAR NOT NULL, settings VARCHAR NOT NULL,
+        model_version VARCHAR NOT NULL, started_at TIMESTAMP NOT NULL, finished_at TIMESTAMP,
+        status VARCHAR NOT NULL, series INTEGER, tests INTEGER, alerts INTEGER, message VARCHAR)`,
+      `CREATE SEQUENCE alert_ids START 1`,
+      // One alert per area and problem domain (key), kept across runs so its status and history stay;
+      // tests holds the contributing tests as JSON (aggregate figures only, released on the way out).
+      // No UNIQUE index on key: the repository keeps it unique, and DuckDB updates of indexed tables
+      // inside one transaction are best avoided (TECH-NOTES).
+      `CREATE TABLE alerts (
+        id INTEGER PRIMARY KEY DEFAULT nextval('alert_ids'), key VARCHAR NOT NULL,
+        area_code VARCHAR NOT NULL, gemeente_code VARCHAR, level VARCHAR NOT NULL, division SMALLINT NOT NULL,
+        domain VARCHAR NOT NULL, indicator_id VARCHAR NOT NULL, detector VARCHAR NOT NULL,
+        detectors VARCHAR[] NOT NULL, period VARCHAR NOT NULL, effect DOUBLE NOT NULL, p DOUBLE NOT NULL,
+        q DOUBLE NOT NULL, severity VARCHAR NOT NULL, score DOUBLE NOT NULL, rank INTEGER NOT NULL,
+        tests VARCHAR NOT NULL, active BOOLEAN NOT NULL, status VARCHAR NOT NULL, status_reason VARCHAR,
+        status_by VARCHAR, status_at TIMESTAMP, first_run INTEGER NOT NULL, last_run INTEGER NOT NULL,
+        created_at TIMESTAMP NOT NULL, updated_at TIMESTAMP NOT NULL)`,
+      `CREATE TABLE alert_events (
+        alert_id INTEGER NOT NULL, occurred_at TIMESTAMP NOT NULL, actor VARCHAR NOT NULL, event VARCHAR NOT NULL,
+        status VARCHAR NOT NULL, reason VARCHAR, run_id INTEGER)`,
+      // The accumulation view of the latest run per scope (division and level); domains comma-separated.
+      `CREATE TABLE area_signals (
+        run_id INTEGER NOT NULL, area_code VARCHAR NOT NULL, gemeente_code VARCHAR, level VARCHAR NOT NULL,
+        division SMALLINT NOT NULL, severity VARCHAR NOT NULL, domains_flagged VARCHAR NOT NULL,
+        status_index DOUBLE, dynamics_index DOUBLE, status_class TINYINT, dynamics_class TINYINT,
+        composite DOUBLE, tests INTEGER NOT NULL, PRIMARY KEY (division, level, area_code))`,
+    ],
+  },
 ];
 
 /** The schema version this build expects. */

@@ -1,0 +1,609 @@
+/**
+ * The detectors applied to indicator series: status (funnel test for rates with counts, standardised
+ * deviation for model-based percentages), dynamics (change relative to the reference, trend test for
+ * longer series) and space (Local Moran's I and Gi* with conditional permutations on spatial weights).
+ * Each yields one-sided tests in the unfavourable direction as a column-wise `TestBatch`;
+ * `assessRun` (assess.ts) turns a run's batches into alerts. Pure: the caller loads the series and
+ * boundaries. See docs/methods.md.
+ */
+import { KIND_SCALE } from "../catalogue.js";
+import type { DetectorId, TestBatch } from "./assess.js";
+import { binomialUpperTail, binomialCdf, normalCdf, poissonCdf, poissonUpperTail } from "./distributions.js";
+import { funnelZScore, overdispersion, type FunnelModel } from "./funnel.js";
+import type { DetectionSettings } from "./model.js";
+import type { IndicatorSeries } from "./series.js";
+import {
+  drawPermutations,
+  localGPermutation,
+  localMoran,
+  localMoranPermutation,
+  QUADRANT,
+} from "./spatial.js";
+import {
+  relativeChangeDeviations,
+  standardisedDeviations,
+  type GroupedStandardisedOptions,
+  type StandardisedResult,
+} from "./standardised.js";
+import { mannKendall, mannKendallPValue, theilSen } from "./trend.js";
+import {
+  centroids,
+  includeSelf,
+  kNearestNeighbours,
+  maxCardinality,
+  queenContiguity,
+  spatialWeights,
+  subsetNeighbours,
+  type ArealGeometry,
+  type Neighbours,
+} from "./weights.js";
+
+/** Land code: the reference of gemeenten and the fallback of every area. */
+export const LAND = "NL01";
+
+/** The reference code of area `a` of a series: its gemeente (unless the setting says land), else land. */
+export function referenceCode(
+  series: Pick<IndicatorSeries, "level" | "gemeenten">,
+  a: number,
+  settings: Pick<DetectionSettings, "status">,
+): string {
+  if (series.level === "gemeente" || settings.status.reference === "land") return LAND;
+  return series.gemeenten[a] ?? LAND;
+}
+
+/** Numeric time of a period ("2020" → 2020, "2020-W05" → 2020 + 4/52, "2020-03" → 2020 + 2/12), for slopes. */
+export function periodTime(period: string): number {
+  const year = Number(period.slice(0, 4));
+  const week = /^\d{4}-W(\d{2})$/.exec(period);
+  if (week) return year + (Number(week[1]) - 1) / 52;
+  const month = /^\d{4}-(\d{2})$/.exec(period);
+  if (month) return year + (Number(month[1]) - 1) / 12;
+  const quarter = /^\d{4}-Q(\d)$/.exec(period);
+  if (quarter) return year + (Number(quarter[1]) - 1) / 4;
+  return year;
+}
+
+/** The latest period index with at least `min` areas with a value, or −1. */
+export function latestPeriod(series: Pick<IndicatorSeries, "values">, min: number): number {
+  for (let k = series.values.length - 1; k >= 0; k--) {
+    let count = 0;
+    for (const v of series.values[k] as Float64Array) if (!Number.isNaN(v)) count++;
+    if (count >= min) return k;
+  }
+  return -1;
+}
+
+/** Collects the tests of one detector on one series into typed arrays. */
+class BatchBuilder {
+  private n = 0;
+  private area = new Int32Array(64);
+  private p = new Float64Array(64);
+  private effect = new Float64Array(64);
+  private observed = new Float64Array(64);
+  private expected = new Float64Array(64);
+
+  constructor(
+    private readonly series: IndicatorSeries,
+    private readonly detector: DetectorId,
+  ) {}
+
+  /** Adds a test; p NaN means no baseline (grey), expected NaN none. Returns the test's index. */
+  add(a: number, p: number, effect: number, observed: number, expected: number): number {
+    if (this.n === this.area.length) {
+      const grow = <T extends Int32Array | Float64Array>(arr: T): T => {
+        const next = new (arr.constructor as new (n: number) => T)(arr.length * 2);
+        next.set(arr);
+        return next;
+      };
+      this.area = grow(this.area);
+      this.p = grow(this.p);
+      this.effect = grow(this.effect);
+      this.observed = grow(this.observed);
+      this.expected = grow(this.expected);
+    }
+    const i = this.n++;
+    this.area[i] = a;
+    this.p[i] = Number.isNaN(p) ? NaN : Math.min(1, Math.max(0, p));
+    this.effect[i] = effect;
+    this.observed[i] = observed;
+    this.expected[i] = expected;
+    return i;
+  }
+
+  build(
+    period: (i: number, a: number) => string,
+    details: (i: number, a: number) => Record<string, number | string | null>,
+  ): TestBatch {
+    const { series, detector } = this;
+    const area = this.area.slice(0, this.n);
+    return {
+      detector,
+      indicatorId: series.indicator.id,
+      domain: series.indicator.domain,
+      polarity: series.indicator.polarity,
+      level: series.level,
+      division: series.division,
+      areas: series.areas,
+      gemeenten: series.gemeenten,
+      area,
+      p: this.p.slice(0, this.n),
+      effect: this.effect.slice(0, this.n),
+      observed: this.observed.slice(0, this.n),
+      expected: this.expected.slice(0, this.n),
+      period: (i) => period(i, area[i] as number),
+      details: (i) => details(i, area[i] as number),
+    };
+  }
+}
+
+/** The reference's rate per unit (not per 100/1,000) in period k: counts when present, else value/scale. */
+function referenceRate(series: IndicatorSeries, ref: string, k: number, scale: number): number | null {
+  const counts = series.referenceCounts.get(ref) ?? series.referenceCounts.get(LAND);
+  if (counts) {
+    const num = counts.numerator[k] as number;
+    const den = counts.denominator[k] as number;
+    if (Number.isFinite(num) && Number.isFinite(den) && den > 0) return num / den;
+  }
+  const value = (series.references.get(ref) ?? series.references.get(LAND))?.[k];
+  return value !== undefined && Number.isFinite(value) ? value / scale : null;
+}
+
+/**
+ * Status of rates with counts (numerator and denominator): the exact binomial (percentages) or
+ * Poisson (rates per 1,000) upper or lower tail of the area's numerator around the reference rate;
+ * with overdispersion (φ > 1 and its χ² test at 5 %) the z-score is divided by √φ and the normal tail
+ * is used instead. Areas with a denominator below `minDenominator` get a grey test (no baseline).
+ */
+export function funnelTests(series: IndicatorSeries, settings: DetectionSettings): TestBatch | null {
+  const { numerators, denominators } = series;
+  const scale = KIND_SCALE[series.indicator.kind];
+  if (!numerators || !denominators || scale === undefined) return null;
+  const k = latestPeriod(series, settings.status.minComparableAreas);
+  if (k < 0) return null;
+  const model: FunnelModel = series.indicator.kind === "percentage" ? "binomial" : "poisson";
+  const nums = numerators[k] as Float64Array;
+  const dens = denominators[k] as Float64Array;
+  const vals = series.values[k] as Float64Array;
+  const worseHigh = series.indicator.polarity === "higher-is-worse";
+  const n = series.areas.length;
+  const target = new Float64Array(n).fill(NaN);
+  const z = new Float64Array(n).fill(NaN);
+  const zs: number[] = [];
+  for (let a = 0; a < n; a++) {
+    const num = nums[a] as number;
+    const den = dens[a] as number;
+    if (Number.isNaN(num) || Number.isNaN(den)) continue;
+    const t = referenceRate(series, referenceCode(series, a, settings), k, scale);
+    if (
+      den < settings.status.minDenominator ||
+      t === null ||
+      (model === "binomial" && !(t > 0 && t < 1)) ||
+      (model === "poisson" && !(t > 0))
+    )
+      continue;
+    target[a] = t;
+    z[a] = funnelZScore(model, num, model === "binomial" ? Math.round(den) : den, t);
+    zs.push(z[a] as number);
+  }
+  const over =
+    zs.length >= Math.max(2, settings.status.minComparableAreas)
+      ? overdispersion(zs, settings.status.winsor)
+      : null;
+  const phi = over && over.phi > 1 && over.pValue < 0.05 ? over.phi : 1;
+  const b = new BatchBuilder(series, "status-funnel");
+  for (let a = 0; a < n; a++) {
+    const den = dens[a] as number;
+    if (Number.isNaN(nums[a]) || Number.isNaN(den)) continue;
+    const t = target[a] as number;
+    if (Number.isNaN(t)) {
+      b.add(a, NaN, 0, vals[a] as number, NaN);
+      continue;
+    }
+    const num = Math.round(nums[a] as number);
+    const za = (z[a] as number) / Math.sqrt(phi);
+    let p: number;
+    if (phi > 1) p = normalCdf(worseHigh ? -za : za);
+    else if (model === "binomial") {
+      const size = Math.round(den);
+      p = worseHigh ? binomialUpperTail(num, size, t) : binomialCdf(num, size, t);
+    } else p = worseHigh ? poissonUpperTail(num, t * den) : poissonCdf(num, t * den);
+    b.add(a, p, worseHigh ? za : -za, vals[a] as number, t * scale);
+  }
+  const period = series.periods[k] as string;
+  return b.build(
+    () => period,
+    (_i, a): Record<string, number | string | null> =>
+      Number.isNaN(target[a])
+        ? {
+            reference: referenceCode(series, a, settings),
+            denominator: dens[a] as number,
+            reason: "denominator below the minimum or no reference rate",
+          }
+        : {
+            reference: referenceCode(series, a, settings),
+            numerator: nums[a] as number,
+            denominator: dens[a] as number,
+            model,
+            phi,
+            z: (z[a] as number) / Math.sqrt(phi),
+          },
+  );
+}
+
+/**
+ * Grouped standardised deviations with the comparable areas of the area's gemeente (setting
+ * status.reference = gemeente) and, where a gemeente has too few, all areas of the level. The scale
+ * of a group is never taken below `minScaleFraction` × the scale of all areas of the level: values
+ * published with one decimal often tie within a small group, and a near-zero spread would turn a
+ * rounding step into a huge z.
+ */
+function groupedDeviations(
+  series: IndicatorSeries,
+  settings: DetectionSettings,
+  compute: (options: GroupedStandardisedOptions) => StandardisedResult[],
+): { results: StandardisedResult[]; grouped: boolean[] } {
+  const base = {
+    polarity: series.indicator.polarity,
+    method: "robust" as const,
+    minReferenceSize: settings.status.minComparableAreas,
+    leaveOneOut: true,
+  };
+  const national = compute(base);
+  if (series.level === "gemeente" || settings.status.reference === "land")
+    return { results: national, grouped: national.map(() => false) };
+  const groups = series.gemeenten.map((g) => g ?? "");
+  const byGroup = compute({ ...base, groups });
+  const grouped: boolean[] = [];
+  const floor = settings.status.minScaleFraction;
+  const results = byGroup.map((r, a) => {
+    const all = national[a] as StandardisedResult;
+    if (r.kind === "no-reference" && r.reason !== "missing-value") {
+      grouped.push(false);
+      return all;
+    }
+    grouped.push(true);
+    if (r.kind !== "deviation" || all.kind !== "deviation" || r.scale >= floor * all.scale) return r;
+    const scale = floor * all.scale;
+    const zz = (r.value - r.centre) / scale;
+    const worseHigh = series.indicator.polarity === "higher-is-worse";
+    return {
+      ...r,
+      scale,
+      z: zz,
+      effect: worseHigh ? zz : -zz,
+      p: normalCdf(worseHigh ? -Math.min(40, zz) : Math.max(-40, zz)),
+    };
+  });
+  return { results, grouped };
+}
+
+function referenceLabel(series: IndicatorSeries, a: number, grouped: boolean): string {
+  return grouped ? `${series.level} areas of ${series.gemeenten[a] ?? "?"}` : `all ${series.level} areas`;
+}
+
+/**
+ * Status of values without counts (model-based percentages such as the RIVM estimates, means):
+ * the robust standardised deviation (x − median) / (1.4826·MAD) against the comparable areas,
+ * leave-one-out, normal one-sided tail in the unfavourable direction.
+ */
+export function standardisedTests(series: IndicatorSeries, settings: DetectionSettings): TestBatch | null {
+  if (series.numerators || series.indicator.kind === "count") return null;
+  const k = latestPeriod(series, settings.status.minComparableAreas);
+  if (k < 0) return null;
+  const values = Array.from(series.values[k] as Float64Array);
+  const { results, grouped } = groupedDeviations(series, settings, (o) => standardisedDeviations(values, o));
+  const b = new BatchBuilder(series, "status-standardised");
+  const n = results.length;
+  const centre = new Float64Array(n);
+  const scale = new Float64Array(n);
+  const size = new Int32Array(n);
+  const reason: (string | null)[] = [];
+  results.forEach((r, a) => {
+    if (r.kind === "no-reference" && r.reason === "missing-value") return;
+    size[a] = r.referenceSize;
+    if (r.kind === "deviation") {
+      centre[a] = r.centre;
+      scale[a] = r.scale;
+      b.add(a, r.p, r.effect, values[a] as number, r.centre);
+    } else {
+      reason[a] = r.reason;
+      b.add(a, NaN, 0, values[a] as number, NaN);
+    }
+  });
+  const period = series.periods[k] as string;
+  return b.build(
+    () => period,
+    (_i, a): Record<string, number | string | null> => {
+      const reference = referenceLabel(series, a, grouped[a] as boolean);
+      if (reason[a]) return { reference, reason: reason[a], areas: size[a] as number };
+      const z = ((values[a] as number) - (centre[a] as number)) / (scale[a] as number);
+      return {
+        reference,
+        centre: centre[a] as number,
+        scale: scale[a] as number,
+        z,
+        areas: size[a] as number,
+      };
+    },
+  );
+}
+
+/**
+ * Dynamics over two or more periods: the area's change from the first to the latest period minus
+ * its reference's change (gemeente, or land for gemeenten), as a robust standardised deviation
+ * against the comparable areas' differences in change. Counts without a denominator are not
+ * compared (their change scales with the area's size).
+ */
+export function relativeChangeTests(series: IndicatorSeries, settings: DetectionSettings): TestBatch | null {
+  if (series.periods.length < 2 || series.indicator.kind === "count") return null;
+  const k = latestPeriod(series, settings.status.minComparableAreas);
+  if (k < 1) return null;
+  const first = series.values[0] as Float64Array;
+  const last = series.values[k] as Float64Array;
+  const n = series.areas.length;
+  const areaSeries: number[][] = [];
+  const refSeries: number[][] = [];
+  for (let a = 0; a < n; a++) {
+    const r = series.references.get(referenceCode(series, a, settings)) ?? series.references.get(LAND);
+    areaSeries.push([first[a] as number, last[a] as number]);
+    refSeries.push(r ? [r[0] as number, r[k] as number] : [NaN, NaN]);
+  }
+  const { results, grouped } = groupedDeviations(series, settings, (o) =>
+    relativeChangeDeviations(areaSeries, refSeries, o),
+  );
+  const b = new BatchBuilder(series, "dynamics-relative-change");
+  const z = new Float64Array(n).fill(NaN);
+  const reason: (string | null)[] = [];
+  results.forEach((r, a) => {
+    if (r.kind === "no-reference" && r.reason === "missing-value") return;
+    const [x0, xt] = areaSeries[a] as [number, number];
+    const [r0, rt] = refSeries[a] as [number, number];
+    const d = xt - x0 - (rt - r0);
+    if (r.kind === "deviation") {
+      z[a] = r.z;
+      b.add(a, r.p, r.effect, d, r.centre);
+    } else {
+      reason[a] = r.reason;
+      b.add(a, NaN, 0, d, NaN);
+    }
+  });
+  const period = `${series.periods[0] as string}–${series.periods[k] as string}`;
+  return b.build(
+    () => period,
+    (_i, a) => {
+      const [x0, xt] = areaSeries[a] as [number, number];
+      const [r0, rt] = refSeries[a] as [number, number];
+      return {
+        reference: referenceCode(series, a, settings),
+        comparedWith: referenceLabel(series, a, grouped[a] as boolean),
+        from: x0,
+        to: xt,
+        referenceFrom: r0,
+        referenceTo: rt,
+        ...(reason[a] ? { reason: reason[a] } : { z: z[a] as number }),
+      };
+    },
+  );
+}
+
+/**
+ * Trend of the area relative to its reference in series of at least `minTrendPeriods` periods:
+ * Mann–Kendall on d_t = x_t − r_t (exact for short series without ties; one-sided, unfavourable
+ * direction), Theil–Sen slopes of x and d per year as effect figures. Counts without a denominator
+ * are tested on their own series. Areas with a missing period get no test.
+ */
+export function trendTests(series: IndicatorSeries, settings: DetectionSettings): TestBatch | null {
+  const periods = series.periods.length;
+  if (periods < settings.dynamics.minTrendPeriods) return null;
+  const times = series.periods.map(periodTime);
+  const worseHigh = series.indicator.polarity === "higher-is-worse";
+  const own = series.indicator.kind === "count";
+  const b = new BatchBuilder(series, "dynamics-trend");
+  const extra: { slope: number; relativeSlope: number; s: number; tau: number; reference: string }[] = [];
+  for (let a = 0; a < series.areas.length; a++) {
+    const ref = own ? null : referenceCode(series, a, settings);
+    const refValues = ref === null ? null : (series.references.get(ref) ?? series.references.get(LAND));
+    if (ref !== null && !refValues) continue;
+    const x: number[] = [];
+    const d: number[] = [];
+    for (let k = 0; k < periods; k++) {
+      const v = (series.values[k] as Float64Array)[a] as number;
+      const r = refValues ? (refValues[k] as number) : 0;
+      if (Number.isNaN(v) || Number.isNaN(r)) break;
+      x.push(v);
+      d.push(v - r);
+    }
+    if (x.length < periods) continue;
+    const mk = mannKendall(d);
+    const relativeSlope = theilSen(times, d).slope;
+    const i = b.add(
+      a,
+      mannKendallPValue(mk, worseHigh ? "increasing" : "decreasing"),
+      worseHigh ? mk.z : -mk.z,
+      relativeSlope,
+      0,
+    );
+    extra[i] = {
+      slope: theilSen(times, x).slope,
+      relativeSlope,
+      s: mk.s,
+      tau: mk.tau,
+      reference: ref ?? "own series",
+    };
+  }
+  const period = `${series.periods[0] as string}–${series.periods[periods - 1] as string}`;
+  return b.build(
+    () => period,
+    (i) => ({ ...(extra[i] as (typeof extra)[number]), periods }),
+  );
+}
+
+/** Boundaries for spatial weights of a series' level and division (from the store). */
+export interface SpatialWeightsInput {
+  /** `<division>:<level>`: weights are built once per key and reused for every series. */
+  readonly key: string;
+  /** The division the boundaries come from. */
+  readonly geometryDivision: number;
+  readonly codes: readonly string[];
+  /** GeoJSON geometry text per code (Polygon or MultiPolygon, lon/lat). */
+  readonly geometries: readonly string[];
+}
+
+/** Neighbours built once from the boundaries, for every series of a level and division. */
+export interface PreparedWeights {
+  readonly key: string;
+  readonly geometryDivision: number;
+  readonly method: "queen" | "knn";
+  readonly index: ReadonlyMap<string, number>;
+  readonly neighbours: Neighbours;
+}
+
+/** Parses the boundaries and builds queen-contiguity or k-nearest-neighbour neighbours (settings.space). */
+export function prepareWeights(input: SpatialWeightsInput, settings: DetectionSettings): PreparedWeights {
+  const geometries = input.geometries.map((g) => JSON.parse(g) as ArealGeometry);
+  let neighbours: Neighbours;
+  if (settings.space.weights === "queen") neighbours = queenContiguity(geometries);
+  else {
+    const { lon, lat } = centroids(geometries);
+    neighbours = kNearestNeighbours(lon, lat, Math.min(settings.space.k, geometries.length - 1));
+  }
+  return {
+    key: input.key,
+    geometryDivision: input.geometryDivision,
+    method: settings.space.weights,
+    index: new Map(input.codes.map((c, i) => [c, i])),
+    neighbours,
+  };
+}
+
+/**
+ * Space, for the latest period: Local Moran's I — a cluster of the unfavourable kind (HH when higher
+ * is worse, LL when higher is better), one-sided conditional-permutation p of a large I for areas in
+ * that quadrant, p = 1 for the others (they are tested and are no such cluster) — and Getis–Ord Gi*
+ * (hot spot when higher is worse, cold spot otherwise), both with `settings.space.permutations`
+ * seeded permutations on row-standardised (I) and binary-with-self (Gi*) weights. Areas without a
+ * boundary or neighbour with a value are not tested.
+ */
+export function spatialTests(
+  series: IndicatorSeries,
+  settings: DetectionSettings,
+  prepared: PreparedWeights,
+): TestBatch[] {
+  const k = latestPeriod(series, settings.space.minAreas);
+  if (k < 0) return [];
+  const values = series.values[k] as Float64Array;
+  // Areas of the series with a boundary and a value, in geometry order.
+  const seriesOf = new Int32Array(prepared.neighbours.n).fill(-1);
+  const keep = new Array<boolean>(prepared.neighbours.n).fill(false);
+  series.areas.forEach((code, a) => {
+    const g = prepared.index.get(code);
+    if (g !== undefined && !Number.isNaN(values[a])) {
+      keep[g] = true;
+      seriesOf[g] = a;
+    }
+  });
+  const sub = subsetNeighbours(prepared.neighbours, keep);
+  const n = sub.neighbours.n;
+  if (n < settings.space.minAreas) return [];
+  const x = new Float64Array(n);
+  const areaOf = new Int32Array(n);
+  for (let i = 0; i < n; i++) {
+    areaOf[i] = seriesOf[sub.index[i] as number] as number;
+    x[i] = values[areaOf[i] as number] as number;
+  }
+  const worseHigh = series.indicator.polarity === "higher-is-worse";
+  const period = series.periods[k] as string;
+  const options = { seed: settings.space.seed, permutations: settings.space.permutations };
+  const out: TestBatch[] = [];
+
+  const wMoran = spatialWeights(sub.neighbours, "W");
+  const lisa = localMoran(x, wMoran);
+  const moranDraws = drawPermutations(n, Math.max(1, maxCardinality(sub.neighbours)), options);
+  const perm = localMoranPermutation(x, wMoran, moranDraws);
+  const wanted = worseHigh ? QUADRANT.HH : QUADRANT.LL;
+  const mb = new BatchBuilder(series, "space-local-moran");
+  const moranIndex = new Int32Array(n);
+  for (let i = 0; i < n; i++) {
+    if (Number.isNaN(perm.pHigh[i])) continue; // island
+    const cluster = lisa.quadrant[i] === wanted;
+    const idx = mb.add(
+      areaOf[i] as number,
+      cluster ? (perm.pHigh[i] as number) : 1,
+      cluster ? (perm.z[i] as number) : 0,
+      x[i] as number,
+      lisa.lag[i] as number,
+    );
+    moranIndex[idx] = i;
+  }
+  out.push(
+    mb.build(
+      () => period,
+      (t) => {
+        const i = moranIndex[t] as number;
+        return {
+          quadrant: ["LL", "HL", "LH", "HH"][lisa.quadrant[i] as number] as string,
+          ii: lisa.ii[i] as number,
+          neighbourMean: lisa.lag[i] as number,
+          neighbours: (sub.neighbours.offsets[i + 1] as number) - (sub.neighbours.offsets[i] as number),
+          permutations: perm.permutations,
+          pFolded: perm.pFolded[i] as number,
+          weights: `${prepared.method} (row-standardised), boundaries of ${prepared.geometryDivision}`,
+          seed: settings.space.seed,
+        };
+      },
+    ),
+  );
+
+  const self = includeSelf(sub.neighbours);
+  const wG = spatialWeights(self, "B");
+  const gDraws = drawPermutations(n, Math.max(1, maxCardinality(self)), options);
+  const gp = localGPermutation(x, wG, gDraws);
+  const gb = new BatchBuilder(series, "space-gi-star");
+  const gIndex = new Int32Array(n);
+  for (let i = 0; i < n; i++) {
+    if (Number.isNaN(gp.pHigh[i])) continue;
+    const zz = gp.z[i] as number;
+    const idx = gb.add(
+      areaOf[i] as number,
+      worseHigh ? (gp.pHigh[i] as number) : (gp.pLow[i] as number),
+      worseHigh ? zz : -zz,
+      x[i] as number,
+      NaN,
+    );
+    gIndex[idx] = i;
+  }
+  out.push(
+    gb.build(
+      () => period,
+      (t) => {
+        const i = gIndex[t] as number;
+        return {
+          z: gp.z[i] as number,
+          neighbours: (self.offsets[i + 1] as number) - (self.offsets[i] as number) - 1,
+          permutations: gp.permutations,
+          pFolded: gp.pFolded[i] as number,
+          weights: `${prepared.method} (binary, self included), boundaries of ${prepared.geometryDivision}`,
+          seed: settings.space.seed,
+        };
+      },
+    ),
+  );
+  return out;
+}
+
+/** Every detector that applies to a series (spatial ones when neighbours are given and the level is listed). */
+export function detectSeries(
+  series: IndicatorSeries,
+  settings: DetectionSettings,
+  weights: PreparedWeights | null,
+): TestBatch[] {
+  const batches = [
+    funnelTests(series, settings),
+    standardisedTests(series, settings),
+    relativeChangeTests(series, settings),
+    trendTests(series, settings),
+  ].filter((b): b is TestBatch => b !== null);
+  if (weights && (settings.space.levels as readonly string[]).includes(series.level))
+    batches.push(...spatialTests(series, settings, weights));
+  return batches;
+}

@@ -1,0 +1,246 @@
+/**
+ * The early-warning model's settings (every parameter, weight and threshold, validated with zod, with
+ * defaults) and its machine-readable description for the municipal algorithm register. Nothing in the
+ * detectors is hidden from this object: a run stores the settings it used, every alert shows them.
+ */
+import { z } from "zod";
+import { DOMAINS, type Domain } from "../catalogue.js";
+
+const probability = z.number().gt(0).lt(1);
+
+/** Equal weights for the problem domains, 0 for population (context, not a problem). */
+export const DEFAULT_COMPOSITE_WEIGHTS: Readonly<Record<Domain, number>> = {
+  population: 0,
+  income: 1,
+  debts: 1,
+  work: 1,
+  youth: 1,
+  education: 1,
+  safety: 1,
+  health: 1,
+  housing: 1,
+  "physical-environment": 1,
+};
+
+export const DetectionSettingsSchema = z
+  .object({
+    /** Target false-discovery rate of a run (Benjamini–Hochberg). */
+    fdr: probability.default(0.05),
+    severity: z
+      .object({ red: probability.default(0.01), yellow: probability.default(0.05) })
+      .strict()
+      .default({ red: 0.01, yellow: 0.05 })
+      .refine((s) => s.red < s.yellow, "severity.red must be smaller than severity.yellow"),
+    status: z
+      .object({
+        /** What an area is compared with: its gemeente, or the land. */
+        reference: z.enum(["gemeente", "land"]).default("gemeente"),
+        /** Fewest comparable areas for a standardised deviation or an overdispersion estimate. */
+        minComparableAreas: z.number().int().min(3).default(5),
+        /** Winsorising fraction of the overdispersion estimate (Spiegelhalter 2005: 10 %). */
+        winsor: z.number().min(0).lt(0.5).default(0.1),
+        /** Smallest denominator (residents) for a funnel test of a rate. */
+        minDenominator: z.number().min(1).default(10),
+        /** A gemeente's spread is taken at least this fraction of the spread of all areas of the level. */
+        minScaleFraction: z.number().min(0).max(1).default(0.5),
+      })
+      .strict()
+      .default({
+        reference: "gemeente",
+        minComparableAreas: 5,
+        winsor: 0.1,
+        minDenominator: 10,
+        minScaleFraction: 0.5,
+      }),
+    dynamics: z
+      .object({
+        /** Fewest periods for a Mann–Kendall / Theil–Sen trend test (fewer: relative change only). */
+        minTrendPeriods: z.number().int().min(3).default(4),
+      })
+      .strict()
+      .default({ minTrendPeriods: 4 }),
+    space: z
+      .object({
+        /** Conditional permutations per test (≥ 999). */
+        permutations: z.number().int().min(99).default(999),
+        /** Seed of the permutations: the same data and seed give the same alerts. */
+        seed: z.number().int().min(0).default(20_260_101),
+        /** Weights: queen contiguity of the boundaries, or k nearest neighbours of their centroids. */
+        weights: z.enum(["queen", "knn"]).default("queen"),
+        k: z.number().int().min(1).max(30).default(6),
+        /** Fewest areas with a value for spatial statistics in one run. */
+        minAreas: z.number().int().min(10).default(30),
+        /** Levels with spatial statistics (boundaries needed). */
+        levels: z.array(z.enum(["buurt", "wijk", "pc4", "pc6"])).default(["buurt"]),
+      })
+      .strict()
+      .default({
+        permutations: 999,
+        seed: 20_260_101,
+        weights: "queen",
+        k: 6,
+        minAreas: 30,
+        levels: ["buurt"],
+      }),
+    classes: z
+      .object({
+        /** Status index cut points (unfavourable z): ≤ a high, < b middle, < c low, ≥ c very low. */
+        status: z.tuple([z.number(), z.number(), z.number()]).default([-1, 1, 1.5]),
+        /** Dynamics index cut points: ≤ a improving, < b stable, ≥ b deteriorating. */
+        dynamics: z.tuple([z.number(), z.number()]).default([-1, 1]),
+      })
+      .strict()
+      .default({ status: [-1, 1, 1.5], dynamics: [-1, 1] }),
+    composite: z
+      .object({
+        weights: z.record(z.enum(DOMAINS), z.number().min(0)).default({ ...DEFAULT_COMPOSITE_WEIGHTS }),
+      })
+      .strict()
+      .default({ weights: { ...DEFAULT_COMPOSITE_WEIGHTS } }),
+  })
+  .strict();
+
+export type DetectionSettings = z.output<typeof DetectionSettingsSchema>;
+export type DetectionSettingsInput = z.input<typeof DetectionSettingsSchema>;
+
+/** The defaults (docs/methods.md lists them). */
+export const DEFAULT_DETECTION_SETTINGS: DetectionSettings = DetectionSettingsSchema.parse({});
+
+/** Version of the model description format and of the detector set; bump when a detector changes. */
+export const MODEL_VERSION = "1.0.0";
+
+export interface ModelDetectorDescription {
+  readonly id: string;
+  readonly family: "status" | "dynamics" | "space";
+  readonly appliesTo: string;
+  readonly method: string;
+  readonly references: readonly string[];
+}
+
+/**
+ * The machine-readable description of the model for the municipal algorithm register (Algoritmeregister):
+ * purpose, data, detectors, every parameter and threshold as used, false-alarm control, and what is
+ * released. Pure: the caller adds the catalogue and the run it describes.
+ */
+export function describeModel(settings: DetectionSettings): {
+  readonly name: string;
+  readonly version: string;
+  readonly purpose: string;
+  readonly humanInTheLoop: string;
+  readonly output: string;
+  readonly settings: DetectionSettings;
+  readonly detectors: readonly ModelDetectorDescription[];
+  readonly falseAlarmControl: Readonly<Record<string, string | number>>;
+  readonly accumulation: Readonly<Record<string, unknown>>;
+  readonly documentation: string;
+} {
+  return {
+    name: "wijkradar early warning",
+    version: MODEL_VERSION,
+    purpose:
+      "Signal areas (PC6, PC4, buurt, wijk, gemeente) where social problems start to pile up, so field workers and " +
+      "policy makers look earlier. It ranks areas for attention; it decides nothing about persons.",
+    humanInTheLoop:
+      "Every alert is reviewed by a person (status new → acknowledged → investigating → closed with a reason); no " +
+      "automatic action follows from an alert.",
+    output:
+      "Aggregates per area only, released through access policy, disclosure control and audit; never a record or " +
+      "a pseudonym.",
+    settings,
+    detectors: [
+      {
+        id: "status-funnel",
+        family: "status",
+        appliesTo: "indicators with numerator and denominator (percentages, rates per 1,000) and profiles",
+        method:
+          "Exact binomial (percentages) or Poisson (rates) one-sided tail of the area's count around the reference " +
+          "rate (Spiegelhalter funnel plot); when the areas vary more than chance allows (φ > 1 from winsorised " +
+          "z-scores), the z-score is divided by √φ and the normal tail is used.",
+        references: [
+          "Spiegelhalter DJ (2005) Funnel plots for comparing institutional performance. Stat Med 24:1185–1202",
+          "Spiegelhalter DJ (2005) Handling over-dispersion of performance indicators. Qual Saf Health Care 14:347–351",
+        ],
+      },
+      {
+        id: "status-standardised",
+        family: "status",
+        appliesTo: "model-based percentages without counts (RIVM small-area estimates)",
+        method:
+          "Robust standardised deviation (x − median) / (1.4826·MAD) against the comparable areas (same level, " +
+          "same gemeente; the land when the gemeente has too few), normal one-sided tail.",
+        references: [
+          "RIVM Gezondheidsmonitor small-area estimates; Iglewicz & Hoaglin (1993) modified z-scores",
+        ],
+      },
+      {
+        id: "dynamics-relative-change",
+        family: "dynamics",
+        appliesTo: "series of two or more periods",
+        method:
+          "The area's change minus its reference's change over the same periods, as a robust standardised " +
+          "deviation against the comparable areas' differences-in-change, normal one-sided tail.",
+        references: ["Berlin Monitoring Soziale Stadtentwicklung (dynamics against the city's own change)"],
+      },
+      {
+        id: "dynamics-trend",
+        family: "dynamics",
+        appliesTo: `series of at least ${settings.dynamics.minTrendPeriods} periods`,
+        method:
+          "Mann–Kendall test (exact for short series without ties) of the area's values minus its reference's, " +
+          "Theil–Sen slope as the effect.",
+        references: ["Mann HB (1945) Econometrica 13:245–259", "Sen PK (1968) JASA 63:1379–1389"],
+      },
+      {
+        id: "dynamics-counts",
+        family: "dynamics",
+        appliesTo: "weekly or monthly counts (reports, observations)",
+        method:
+          "Quasi-Poisson baseline with trend and seasonality that down-weights past outbreaks " +
+          "(Farrington/Noufaily), minimum-count rule, EWMA/CUSUM on the residuals.",
+        references: [
+          "Farrington CP et al. (1996) JRSS A 159:547–563",
+          "Noufaily A et al. (2013) Stat Med 32:1206–1222",
+        ],
+      },
+      {
+        id: "space-local-moran",
+        family: "space",
+        appliesTo: "indicators at buurt level with boundaries",
+        method:
+          `Local Moran's I (high-high cluster in the unfavourable direction) with ${settings.space.permutations} ` +
+          `seeded conditional permutations on ${settings.space.weights === "queen" ? "queen-contiguity" : `${settings.space.k}-nearest-neighbour`} ` +
+          "row-standardised weights; one-sided pseudo p-value.",
+        references: ["Anselin L (1995) Local indicators of spatial association. Geogr Anal 27:93–115"],
+      },
+      {
+        id: "space-gi-star",
+        family: "space",
+        appliesTo: "indicators at buurt level with boundaries",
+        method: "Getis–Ord Gi* (hot spot including the area itself) with the same permutations and weights.",
+        references: ["Ord JK, Getis A (1995) Geogr Anal 27:286–306"],
+      },
+    ],
+    falseAlarmControl: {
+      tests:
+        "one-sided, in the unfavourable direction of the indicator's polarity; neutral indicators are not tested",
+      multipleTesting: "Benjamini–Hochberg over every test of a run",
+      fdr: settings.fdr,
+      red: `q < ${settings.severity.red}`,
+      yellow: `q < ${settings.severity.yellow}`,
+      blue: "tested, no significant unfavourable deviation",
+      grey: "no baseline (too few comparable areas, too short a series, or too small a denominator)",
+      grouping: "one alert per area and problem domain; its tests are the explanation",
+      ranking: "severity, then Σ effect × min(10, −log10 q) over the alert's tests",
+    },
+    accumulation: {
+      domainsFlagged: "number of problem domains with a significant unfavourable test",
+      statusClasses: { cutPoints: settings.classes.status, labels: ["high", "middle", "low", "very low"] },
+      dynamicsClasses: {
+        cutPoints: settings.classes.dynamics,
+        labels: ["improving", "stable", "deteriorating"],
+      },
+      compositeWeights: settings.composite.weights,
+    },
+    documentation: "docs/methods.md (Early warning)",
+  };
+}

@@ -1,0 +1,430 @@
+/**
+ * Early warning over HTTP: alerts (list, one alert with its explanation and history, status changes),
+ * the alert layer of the map (worst released severity per area), detection runs (start, progress) and
+ * the model description for the algorithm register. Alerts leave the server through the release
+ * function only: access per test's indicator, disclosure control of its figures, one audit record.
+ */
+import { AREA_LEVELS, CODE_FORMS, DOMAINS, levelOfCode, normaliseAreaCode } from "@wijkradar/core";
+import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import type { ZodTypeProvider } from "fastify-type-provider-zod";
+import { z } from "zod";
+import { NotFoundError } from "../errors.js";
+import type { ReleasedAlert, ReleasedView, Releaser, RequestContext } from "../release/release-service.js";
+import type { CubeService } from "../services/cube-service.js";
+import type { DetectionService } from "../services/detection-service.js";
+import {
+  ALERT_STATUSES,
+  getAlert,
+  getRun,
+  listAlerts,
+  listRuns,
+  updateAlertStatus,
+  type AlertEvent,
+} from "../store/alert-repository.js";
+import type { AuditLog } from "../store/audit-repository.js";
+import type { Database } from "../store/database.js";
+import { tokenMatches } from "./operator-token.js";
+import { problem, sendProblem } from "./problem.js";
+
+export interface AlertRouteDeps {
+  readonly db: Database;
+  readonly cube: CubeService;
+  readonly releaser: Releaser;
+  readonly audit: AuditLog;
+  readonly detection: DetectionService;
+  readonly operatorToken: string | undefined;
+  readonly contextOf: (request: FastifyRequest) => RequestContext;
+  readonly sendView: (request: FastifyRequest, reply: FastifyReply, view: ReleasedView) => FastifyReply;
+}
+
+const Code = z
+  .string()
+  .transform(normaliseAreaCode)
+  .refine((c) => levelOfCode(c) !== undefined, {
+    error: `expected an area code: ${Object.values(CODE_FORMS).join(", ")}`,
+  });
+const Id = z.coerce.number().int().min(1).max(2_147_483_647);
+const csv = <T extends readonly [string, ...string[]]>(values: T, what: string) =>
+  z
+    .string()
+    .transform((s) => s.split(",").map((v) => v.trim()))
+    .pipe(z.array(z.enum(values)).min(1))
+    .describe(`${what}, comma-separated: ${values.join(", ")}`);
+
+/** The statuses a person can set; "new" is the detection's own. */
+const SETTABLE = ["acknowledged", "investigating", "closed", "new"] as const;
+
+export function registerAlertRoutes(server: FastifyInstance, deps: AlertRouteDeps): void {
+  const { db, releaser } = deps;
+  const app = server.withTypeProvider<ZodTypeProvider>();
+  // A finished run changes alerts: forget released views, like an import does.
+  deps.detection.onFinished(() => deps.cube.invalidate());
+
+  const ListQuery = z
+    .object({
+      severity: csv(["red", "yellow"] as const, "severities").optional(),
+      status: csv(ALERT_STATUSES, "statuses").optional(),
+      domain: z.enum(DOMAINS).optional(),
+      level: z.enum(AREA_LEVELS).optional(),
+      division: z.coerce.number().int().min(1900).max(2100).optional(),
+      parent: Code.optional().describe("a gemeente or wijk: alerts of that area and of the areas in it"),
+      area: Code.optional(),
+      indicator: z.string().min(1).max(80).optional().describe("alerts with a test of this indicator"),
+      active: z
+        .enum(["true", "false", "all"])
+        .default("true")
+        .describe("found again by the latest run (default)"),
+      limit: z.coerce.number().int().min(1).max(1000).default(50),
+      offset: z.coerce.number().int().min(0).default(0),
+    })
+    .strict();
+
+  app.get(
+    "/api/alerts",
+    {
+      schema: {
+        tags: ["alerts"],
+        summary: "Alerts ranked by severity and score (one per area and problem domain), filtered",
+        description:
+          "Each alert names its detector, area, indicator, period, effect, p and q value, severity and status. " +
+          "Tests of indicators the caller may not see are left out; alerts with none left are not listed.",
+        querystring: ListQuery,
+      },
+    },
+    async (request, reply) => {
+      const q = request.query;
+      const filter = {
+        ...q,
+        active: q.active === "all" ? ("all" as const) : q.active === "true",
+        limit: 100_000,
+        offset: 0,
+      };
+      const object = `alerts?${new URLSearchParams(
+        Object.entries(request.query).map(([k, v]): [string, string] => [k, String(v)]),
+      ).toString()}`;
+      const view = await releaser.releaseAlerts(
+        deps.contextOf(request),
+        "alerts",
+        object,
+        async () => ({
+          alerts: (await listAlerts(db, filter)).alerts,
+          indicators: await deps.cube.indicators(),
+          context: { limit: q.limit, offset: q.offset },
+        }),
+        (result, ctx) => ({
+          total: result.alerts.length,
+          limit: ctx.limit,
+          offset: ctx.offset,
+          alerts: result.alerts.slice(ctx.offset, ctx.offset + ctx.limit).map(summaryOf),
+        }),
+      );
+      return deps.sendView(request, reply, view);
+    },
+  );
+
+  app.get(
+    "/api/alerts/map",
+    {
+      schema: {
+        tags: ["alerts"],
+        summary: "The alert layer: per area the worst released severity, its domains and alert count",
+        querystring: z
+          .object({
+            level: z.enum(AREA_LEVELS),
+            division: z.coerce.number().int().min(1900).max(2100).optional(),
+            parent: Code.optional(),
+          })
+          .strict(),
+      },
+    },
+    async (request, reply) => {
+      const { level, division, parent } = request.query;
+      const view = await releaser.releaseAlerts(
+        deps.contextOf(request),
+        "alert-map",
+        `alerts/map?level=${level}&division=${division ?? ""}&parent=${parent ?? ""}`,
+        async () => ({
+          alerts: (await listAlerts(db, { level, division, parent, limit: 100_000 })).alerts,
+          indicators: await deps.cube.indicators(),
+          context: { level, division: division ?? null },
+        }),
+        (result, ctx) => {
+          const areas = new Map<
+            string,
+            {
+              code: string;
+              division: number;
+              severity: "red" | "yellow";
+              domains: Set<string>;
+              alerts: number;
+            }
+          >();
+          for (const a of result.alerts) {
+            const e = areas.get(a.areaCode);
+            if (!e)
+              areas.set(a.areaCode, {
+                code: a.areaCode,
+                division: a.division,
+                severity: a.severity,
+                domains: new Set([a.domain]),
+                alerts: 1,
+              });
+            else {
+              if (a.severity === "red") e.severity = "red";
+              e.domains.add(a.domain);
+              e.alerts++;
+            }
+          }
+          return {
+            level: ctx.level,
+            division: ctx.division,
+            areas: [...areas.values()].map((e) => ({ ...e, domains: [...e.domains].sort() })),
+          };
+        },
+      );
+      return deps.sendView(request, reply, view);
+    },
+  );
+
+  app.get(
+    "/api/alerts/:id",
+    {
+      schema: {
+        tags: ["alerts"],
+        summary:
+          "One alert: its explanation (every contributing test with its figures), history and parameters",
+        params: z.object({ id: Id }),
+      },
+    },
+    async (request, reply) => {
+      const found = await getAlert(db, request.params.id);
+      if (!found) throw new NotFoundError(`alert ${request.params.id} does not exist`);
+      const view = await releaser.releaseAlerts(
+        deps.contextOf(request),
+        "alert",
+        `alert:${request.params.id}`,
+        async () => ({
+          alerts: [found.alert],
+          indicators: await deps.cube.indicators(),
+          context: { events: found.events },
+        }),
+        (result, ctx) => {
+          const alert = result.alerts[0];
+          if (!alert) return { alert: null };
+          return { alert: detailOf(alert, ctx.events, deps.detection) };
+        },
+      );
+      return deps.sendView(request, reply, view);
+    },
+  );
+
+  app.patch(
+    "/api/alerts/:id",
+    {
+      attachValidation: true,
+      schema: {
+        tags: ["alerts"],
+        summary: "Set an alert's status (operator token): acknowledged, investigating, closed with a reason",
+        description: "Requires `Authorization: Bearer <operator token>`. Closing needs a `reason`.",
+        params: z.object({ id: Id }),
+        body: z
+          .object({
+            status: z.enum(SETTABLE),
+            reason: z.string().trim().min(1).max(2000).optional().describe("why (required when closing)"),
+          })
+          .strict(),
+      },
+    },
+    async (request, reply) => {
+      if (!tokenMatches(deps.operatorToken, request.headers.authorization))
+        return sendProblem(
+          reply,
+          problem(401, "an operator token is required: Authorization: Bearer <token>"),
+        );
+      if (request.validationError)
+        return sendProblem(reply, problem(422, `body: ${request.validationError.message}`));
+      const { status, reason } = request.body;
+      if (status === "closed" && !reason)
+        return sendProblem(reply, problem(422, "body.reason: closing an alert needs a reason"));
+      const ok = await updateAlertStatus(db, request.params.id, {
+        status,
+        reason: reason ?? null,
+        actor: "operator",
+      });
+      if (!ok) throw new NotFoundError(`alert ${request.params.id} does not exist`);
+      deps.audit.record({
+        at: new Date(),
+        actor: "operator",
+        roles: ["operator"],
+        purpose: "early-warning",
+        action: "alert-status",
+        object: `alert:${request.params.id} status:${status}`,
+        released: 0,
+        suppressed: 0,
+        denied: 0,
+        origin: `http ${request.ip}`,
+      });
+      deps.cube.invalidate();
+      const after = await getAlert(db, request.params.id);
+      return { id: request.params.id, status: after?.alert.status, statusReason: after?.alert.statusReason };
+    },
+  );
+
+  app.post(
+    "/api/detection/runs",
+    {
+      schema: {
+        tags: ["alerts"],
+        summary: "Start a detection run (operator token); answers 202 with the run id",
+        description:
+          "Requires `Authorization: Bearer <operator token>`. Optional body: `indicators` and `divisions` to limit the run.",
+        body: z
+          .object({
+            indicators: z.array(z.string().min(1).max(80)).min(1).optional(),
+            divisions: z.array(z.number().int().min(1900).max(2100)).min(1).optional(),
+          })
+          .strict()
+          .optional(),
+      },
+    },
+    async (request, reply) => {
+      if (!tokenMatches(deps.operatorToken, request.headers.authorization))
+        return sendProblem(
+          reply,
+          problem(401, "an operator token is required: Authorization: Bearer <token>"),
+        );
+      const started = deps.detection.start({
+        trigger: "api",
+        actor: "operator",
+        ...(request.body?.indicators ? { indicators: request.body.indicators } : {}),
+        ...(request.body?.divisions ? { divisions: request.body.divisions } : {}),
+      });
+      started.done.catch((e: unknown) => request.log.error({ err: e }, "detection run failed"));
+      const runId = await started.runId;
+      deps.audit.record({
+        at: new Date(),
+        actor: "operator",
+        roles: ["operator"],
+        purpose: "early-warning",
+        action: "detection-run",
+        object: `run:${runId}`,
+        released: 0,
+        suppressed: 0,
+        denied: 0,
+        origin: `http ${request.ip}`,
+      });
+      return reply.code(202).header("location", `/api/detection/runs/${runId}`).send({ runId });
+    },
+  );
+
+  app.get(
+    "/api/detection/runs",
+    { schema: { tags: ["alerts"], summary: "Recent detection runs, newest first, with their outcome" } },
+    async () => ({ runs: await listRuns(db), running: deps.detection.progress() }),
+  );
+
+  app.get(
+    "/api/detection/runs/:id",
+    {
+      schema: {
+        tags: ["alerts"],
+        summary: "One detection run: status, counts, and progress while it runs",
+        params: z.object({ id: Id }),
+      },
+    },
+    async (request) => {
+      const run = await getRun(db, request.params.id);
+      if (!run) throw new NotFoundError(`detection run ${request.params.id} does not exist`);
+      const progress = deps.detection.progress();
+      return { ...run, progress: progress && progress.runId === run.id ? progress : null };
+    },
+  );
+
+  app.get(
+    "/api/detection/model",
+    {
+      schema: {
+        tags: ["alerts"],
+        summary: "The early-warning model as one machine-readable description (for the algorithm register)",
+      },
+    },
+    async () => {
+      const indicators = [...(await deps.cube.indicators()).values()]
+        .filter((i) => i.polarity !== "neutral")
+        .map((i) => ({
+          id: i.id,
+          domain: i.domain,
+          polarity: i.polarity,
+          kind: i.kind,
+          source: i.source.id,
+        }));
+      return { ...deps.detection.model(), indicatorsTested: indicators };
+    },
+  );
+}
+
+/** An alert in a list: the headline figures, without the test details. */
+function summaryOf(a: ReleasedAlert) {
+  const top = a.tests[0];
+  return {
+    id: a.id,
+    areaCode: a.areaCode,
+    gemeenteCode: a.gemeenteCode,
+    level: a.level,
+    division: a.division,
+    domain: a.domain,
+    indicatorId: a.indicatorId,
+    detector: a.detector,
+    detectors: a.detectors,
+    period: a.period,
+    effect: a.effect,
+    p: a.p,
+    q: a.q,
+    severity: a.severity,
+    score: a.score,
+    status: a.status,
+    active: a.active,
+    tests: a.tests.length,
+    observed: top?.observed ?? null,
+    expected: top?.expected ?? null,
+    attribution: top?.attribution ?? null,
+    updatedAt: a.updatedAt,
+  };
+}
+
+/** One alert with its explanation, history and the parameters that made it. */
+function detailOf(a: ReleasedAlert, events: readonly AlertEvent[], detection: DetectionService) {
+  const settings = detection.settings;
+  return {
+    ...summaryOf(a),
+    statusReason: a.statusReason,
+    statusBy: a.statusBy,
+    statusAt: a.statusAt,
+    firstRun: a.firstRun,
+    lastRun: a.lastRun,
+    createdAt: a.createdAt,
+    explanation: a.tests.map((t) => ({
+      indicatorId: t.indicatorId,
+      detector: t.detector,
+      period: t.period,
+      observed: t.observed,
+      expected: t.expected,
+      effect: t.effect,
+      p: t.p,
+      q: t.q,
+      severity: t.severity,
+      status: t.status,
+      details: t.details,
+      attribution: t.attribution,
+    })),
+    hiddenTests: a.hiddenTests,
+    events,
+    parameters: {
+      fdr: settings.fdr,
+      severity: settings.severity,
+      status: settings.status,
+      dynamics: settings.dynamics,
+      space: settings.space,
+    },
+  };
+}

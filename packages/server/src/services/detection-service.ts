@@ -1,0 +1,226 @@
+/**
+ * The early-warning run: loads the tested indicators' values and the boundaries for spatial weights
+ * (store), runs the pure detectors of @wijkradar/core per series, controls the false-discovery rate
+ * over the run, groups alerts and stores them with the per-area accumulation — one run at a time,
+ * with progress. Runs start on demand (CLI, API) and after every import (the import's division).
+ */
+import {
+  assessRun,
+  buildSeries,
+  describeModel,
+  detectSeries,
+  MODEL_VERSION,
+  prepareWeights,
+  type DetectionSettings,
+  type IndicatorSeries,
+  type PreparedWeights,
+  type SeriesIndicator,
+  type TestBatch,
+} from "@wijkradar/core";
+import {
+  abandonRunningRuns,
+  createRun,
+  failRun,
+  saveRunResults,
+  type RunRow,
+} from "../store/alert-repository.js";
+import type { Database } from "../store/database.js";
+import { detectionIndicators, detectionValues, weightsGeometry } from "../store/detection-repository.js";
+
+export interface RunRequest {
+  /** "cli", "api", "import", "first-start". */
+  readonly trigger: string;
+  readonly actor: string;
+  /** Only these indicators (default: every tested indicator). */
+  readonly indicators?: readonly string[];
+  /** Only these divisions (default: all). */
+  readonly divisions?: readonly number[];
+}
+
+export interface RunProgress {
+  readonly runId: number;
+  readonly phase: "loading" | "detecting" | "assessing" | "saving" | "finished" | "failed";
+  readonly done: number;
+  readonly total: number;
+  /** The series being tested, e.g. "eenzaam_18plus buurt 2020". */
+  readonly current: string | null;
+}
+
+export interface RunOutcome {
+  readonly runId: number;
+  readonly series: number;
+  readonly tests: number;
+  /** Tests with q below the yellow threshold, and tests without a baseline (grey). */
+  readonly significantTests: number;
+  readonly untestable: number;
+  readonly alerts: number;
+  readonly red: number;
+  readonly yellow: number;
+  readonly seconds: number;
+  readonly scopes: readonly string[];
+}
+
+export class DetectionService {
+  private queue: Promise<unknown> = Promise.resolve();
+  private progressNow: RunProgress | null = null;
+  private readonly listeners = new Set<(p: RunProgress) => void>();
+  private readonly finishedListeners = new Set<() => void>();
+
+  constructor(
+    private readonly db: Database,
+    readonly settings: DetectionSettings,
+  ) {}
+
+  /** Marks runs a stopped process left "running" as failed. */
+  async recover(): Promise<void> {
+    await abandonRunningRuns(this.db);
+  }
+
+  /** The running run's progress, or null. */
+  progress(): RunProgress | null {
+    return this.progressNow;
+  }
+
+  onProgress(listener: (p: RunProgress) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** Called after every finished run (e.g. to forget cached alert views). */
+  onFinished(listener: () => void): void {
+    this.finishedListeners.add(listener);
+  }
+
+  model(): ReturnType<typeof describeModel> {
+    return describeModel(this.settings);
+  }
+
+  /**
+   * Queues a run; resolves with the run id as soon as it is created, and `done` when it finishes.
+   * Runs never overlap (one writer; BH needs the whole run's tests).
+   */
+  start(request: RunRequest): { runId: Promise<number>; done: Promise<RunOutcome> } {
+    let resolveId!: (id: number) => void;
+    let rejectId!: (e: unknown) => void;
+    const runId = new Promise<number>((res, rej) => {
+      resolveId = res;
+      rejectId = rej;
+    });
+    const done = this.queue.then(async () => {
+      let id: number;
+      try {
+        id = await createRun(this.db, {
+          trigger: request.trigger,
+          actor: request.actor,
+          scope: JSON.stringify({
+            indicators: request.indicators ?? "all",
+            divisions: request.divisions ?? "all",
+          }),
+          settings: this.settings,
+          modelVersion: MODEL_VERSION,
+        });
+      } catch (e) {
+        rejectId(e);
+        throw e;
+      }
+      resolveId(id);
+      try {
+        return await this.execute(id, request);
+      } catch (e) {
+        this.emit({ runId: id, phase: "failed", done: 0, total: 0, current: null });
+        await failRun(this.db, id, (e as Error).message).catch(() => undefined);
+        throw e;
+      } finally {
+        this.progressNow = null;
+        for (const l of this.finishedListeners) l();
+      }
+    });
+    this.queue = done.catch(() => undefined);
+    return { runId, done };
+  }
+
+  /** Runs now (queued behind a running one) and waits for the outcome. */
+  async run(request: RunRequest): Promise<RunOutcome> {
+    return this.start(request).done;
+  }
+
+  private emit(p: RunProgress): void {
+    this.progressNow = p;
+    for (const l of this.listeners) l(p);
+  }
+
+  private async execute(runId: number, request: RunRequest): Promise<RunOutcome> {
+    const started = performance.now();
+    this.emit({ runId, phase: "loading", done: 0, total: 0, current: null });
+    const indicators = (await detectionIndicators(this.db)).filter(
+      (i) => !request.indicators || request.indicators.includes(i.id),
+    );
+    const byId = new Map<string, SeriesIndicator>(indicators.map((i) => [i.id, i]));
+    const columns = await detectionValues(
+      this.db,
+      indicators.map((i) => i.id),
+      request.divisions,
+    );
+    const series = buildSeries(columns, byId);
+    const weights = new Map<string, PreparedWeights | null>();
+    const weightsFor = async (s: IndicatorSeries): Promise<PreparedWeights | null> => {
+      if (!(this.settings.space.levels as readonly string[]).includes(s.level)) return null;
+      const key = `${s.division}:${s.level}`;
+      if (!weights.has(key)) {
+        const geo = await weightsGeometry(this.db, s.level, s.division);
+        weights.set(
+          key,
+          geo
+            ? prepareWeights(
+                { key, geometryDivision: geo.geometryDivision, codes: geo.codes, geometries: geo.geometries },
+                this.settings,
+              )
+            : null,
+        );
+      }
+      return weights.get(key) ?? null;
+    };
+    const batches: TestBatch[] = [];
+    const scopes = new Set<string>();
+    let done = 0;
+    for (const s of series) {
+      this.emit({
+        runId,
+        phase: "detecting",
+        done,
+        total: series.length,
+        current: `${s.indicator.id} ${s.level} ${s.division}`,
+      });
+      scopes.add(`${s.division}:${s.level}`);
+      for (const b of detectSeries(s, this.settings, await weightsFor(s))) batches.push(b);
+      done++;
+      // Let the server answer requests between series.
+      await new Promise((r) => setImmediate(r));
+    }
+    this.emit({ runId, phase: "assessing", done, total: series.length, current: null });
+    const { alerts, summaries, tests, severities } = assessRun(batches, this.settings);
+    this.emit({ runId, phase: "saving", done, total: series.length, current: null });
+    await saveRunResults(this.db, runId, {
+      scopes: [...scopes],
+      alerts,
+      summaries,
+      series: series.length,
+      tests,
+    });
+    this.emit({ runId, phase: "finished", done, total: series.length, current: null });
+    return {
+      runId,
+      series: series.length,
+      tests,
+      significantTests: severities.red + severities.yellow,
+      untestable: severities.grey,
+      alerts: alerts.length,
+      red: alerts.filter((a) => a.severity === "red").length,
+      yellow: alerts.filter((a) => a.severity === "yellow").length,
+      seconds: (performance.now() - started) / 1000,
+      scopes: [...scopes].sort(),
+    };
+  }
+}
+
+export type { RunRow };
