@@ -10,3 +10,7 @@ export * from "./count-charts.js";
 export * from "./count-distributions.js";
 export * from "./smoothing.js";
 export * from "./standardised.js";
+export * from "./model.js";
+export * from "./assess.js";
+export * from "./series.js";
+export * from "./engine.js";
