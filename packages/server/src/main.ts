@@ -8,6 +8,7 @@ import { ConfigError } from "./errors.js";
 import { progressReporter } from "./cli/progress.js";
 import { loadDemoIfEmpty } from "./demo/demo-loader.js";
 import { demoKeys, loadDemoMicrodata } from "./demo/demo-microdata.js";
+import { hasFinishedRun } from "./store/alert-repository.js";
 import { Database } from "./store/database.js";
 import { newOperatorToken, removeServerFile, writeServerFile } from "./server-file.js";
 
@@ -57,6 +58,7 @@ export async function startServer(
       operatorToken,
       webRoot: config.webRoot,
       disclosure: config.disclosure,
+      detection: config.detection,
     });
     try {
       await app.server.listen({ port: config.port, host: config.host });
@@ -81,6 +83,21 @@ export async function startServer(
     log(
       `wijkradar: ready in ${Math.round(performance.now() - started)} ms at ${url} (API docs ${url}/api/docs, database ${config.db})`,
     );
+    if (config.demo && !(await hasFinishedRun(db))) {
+      // The first early-warning run over the demo data, while the server already answers; its
+      // progress is at /api/detection/runs.
+      const run = app.detection.start({ trigger: "first-start", actor: "wijkradar" });
+      void run.runId.then((id) =>
+        log(`wijkradar: early-warning run ${id} started (progress: ${url}/api/detection/runs/${id})`),
+      );
+      run.done.then(
+        (o) =>
+          log(
+            `wijkradar: early-warning run ${o.runId} finished in ${o.seconds.toFixed(1)} s: ${o.tests.toLocaleString("en")} tests, ${o.alerts} alerts (${o.red} red, ${o.yellow} yellow)`,
+          ),
+        (e: unknown) => log(`wijkradar: early-warning run failed: ${(e as Error).message}`),
+      );
+    }
 
     let resolveClosed!: () => void;
     const closed = new Promise<void>((r) => (resolveClosed = r));

@@ -12,6 +12,8 @@ import type { TestProject } from "vitest/node";
 import { ensureWebBuild, STAMP_FILE } from "../../web/scripts/build.mjs";
 import { loadDemoIfEmpty } from "../src/demo/demo-loader.js";
 import { demoKeys, loadDemoMicrodata } from "../src/demo/demo-microdata.js";
+import { DEFAULT_DETECTION_SETTINGS } from "@wijkradar/core";
+import { DetectionService } from "../src/services/detection-service.js";
 import { Database } from "../src/store/database.js";
 
 declare module "vitest" {
@@ -38,6 +40,11 @@ export default async function setup(project: TestProject): Promise<() => void> {
     await loadDemoIfEmpty(db);
     // The synthetic Almere through the real vault path; its key file lands beside the template.
     await loadDemoMicrodata(db, () => demoKeys({ db: path }, {}));
+    // The first early-warning run, as a first start does: tests see alerts.
+    await new DetectionService(db, DEFAULT_DETECTION_SETTINGS).run({
+      trigger: "first-start",
+      actor: "wijkradar",
+    });
     await db.checkpoint();
   } finally {
     db.close();

@@ -9,18 +9,11 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { z } from "zod";
 import { NotFoundError } from "../errors.js";
-import type { ReleasedAlert, ReleasedView, Releaser, RequestContext } from "../release/release-service.js";
+import type { ReleasedView, Releaser, RequestContext } from "../release/release-service.js";
+import { AlertService } from "../services/alert-service.js";
 import type { CubeService } from "../services/cube-service.js";
 import type { DetectionService } from "../services/detection-service.js";
-import {
-  ALERT_STATUSES,
-  getAlert,
-  getRun,
-  listAlerts,
-  listRuns,
-  updateAlertStatus,
-  type AlertEvent,
-} from "../store/alert-repository.js";
+import { ALERT_STATUSES, getAlert, getRun, listRuns, updateAlertStatus } from "../store/alert-repository.js";
 import type { AuditLog } from "../store/audit-repository.js";
 import type { Database } from "../store/database.js";
 import { tokenMatches } from "./operator-token.js";
@@ -55,7 +48,8 @@ const csv = <T extends readonly [string, ...string[]]>(values: T, what: string) 
 const SETTABLE = ["acknowledged", "investigating", "closed", "new"] as const;
 
 export function registerAlertRoutes(server: FastifyInstance, deps: AlertRouteDeps): void {
-  const { db, releaser } = deps;
+  const { db } = deps;
+  const alerts = new AlertService(db, deps.releaser, deps.cube, deps.detection);
   const app = server.withTypeProvider<ZodTypeProvider>();
   // A finished run changes alerts: forget released views, like an import does.
   deps.detection.onFinished(() => deps.cube.invalidate());
@@ -91,35 +85,8 @@ export function registerAlertRoutes(server: FastifyInstance, deps: AlertRouteDep
         querystring: ListQuery,
       },
     },
-    async (request, reply) => {
-      const q = request.query;
-      const filter = {
-        ...q,
-        active: q.active === "all" ? ("all" as const) : q.active === "true",
-        limit: 100_000,
-        offset: 0,
-      };
-      const object = `alerts?${new URLSearchParams(
-        Object.entries(request.query).map(([k, v]): [string, string] => [k, String(v)]),
-      ).toString()}`;
-      const view = await releaser.releaseAlerts(
-        deps.contextOf(request),
-        "alerts",
-        object,
-        async () => ({
-          alerts: (await listAlerts(db, filter)).alerts,
-          indicators: await deps.cube.indicators(),
-          context: { limit: q.limit, offset: q.offset },
-        }),
-        (result, ctx) => ({
-          total: result.alerts.length,
-          limit: ctx.limit,
-          offset: ctx.offset,
-          alerts: result.alerts.slice(ctx.offset, ctx.offset + ctx.limit).map(summaryOf),
-        }),
-      );
-      return deps.sendView(request, reply, view);
-    },
+    async (request, reply) =>
+      deps.sendView(request, reply, await alerts.listView(deps.contextOf(request), request.query)),
   );
 
   app.get(
@@ -137,53 +104,8 @@ export function registerAlertRoutes(server: FastifyInstance, deps: AlertRouteDep
           .strict(),
       },
     },
-    async (request, reply) => {
-      const { level, division, parent } = request.query;
-      const view = await releaser.releaseAlerts(
-        deps.contextOf(request),
-        "alert-map",
-        `alerts/map?level=${level}&division=${division ?? ""}&parent=${parent ?? ""}`,
-        async () => ({
-          alerts: (await listAlerts(db, { level, division, parent, limit: 100_000 })).alerts,
-          indicators: await deps.cube.indicators(),
-          context: { level, division: division ?? null },
-        }),
-        (result, ctx) => {
-          const areas = new Map<
-            string,
-            {
-              code: string;
-              division: number;
-              severity: "red" | "yellow";
-              domains: Set<string>;
-              alerts: number;
-            }
-          >();
-          for (const a of result.alerts) {
-            const e = areas.get(a.areaCode);
-            if (!e)
-              areas.set(a.areaCode, {
-                code: a.areaCode,
-                division: a.division,
-                severity: a.severity,
-                domains: new Set([a.domain]),
-                alerts: 1,
-              });
-            else {
-              if (a.severity === "red") e.severity = "red";
-              e.domains.add(a.domain);
-              e.alerts++;
-            }
-          }
-          return {
-            level: ctx.level,
-            division: ctx.division,
-            areas: [...areas.values()].map((e) => ({ ...e, domains: [...e.domains].sort() })),
-          };
-        },
-      );
-      return deps.sendView(request, reply, view);
-    },
+    async (request, reply) =>
+      deps.sendView(request, reply, await alerts.mapView(deps.contextOf(request), request.query)),
   );
 
   app.get(
@@ -196,26 +118,8 @@ export function registerAlertRoutes(server: FastifyInstance, deps: AlertRouteDep
         params: z.object({ id: Id }),
       },
     },
-    async (request, reply) => {
-      const found = await getAlert(db, request.params.id);
-      if (!found) throw new NotFoundError(`alert ${request.params.id} does not exist`);
-      const view = await releaser.releaseAlerts(
-        deps.contextOf(request),
-        "alert",
-        `alert:${request.params.id}`,
-        async () => ({
-          alerts: [found.alert],
-          indicators: await deps.cube.indicators(),
-          context: { events: found.events },
-        }),
-        (result, ctx) => {
-          const alert = result.alerts[0];
-          if (!alert) return { alert: null };
-          return { alert: detailOf(alert, ctx.events, deps.detection) };
-        },
-      );
-      return deps.sendView(request, reply, view);
-    },
+    async (request, reply) =>
+      deps.sendView(request, reply, await alerts.detailView(deps.contextOf(request), request.params.id)),
   );
 
   app.patch(
@@ -361,70 +265,4 @@ export function registerAlertRoutes(server: FastifyInstance, deps: AlertRouteDep
       return { ...deps.detection.model(), indicatorsTested: indicators };
     },
   );
-}
-
-/** An alert in a list: the headline figures, without the test details. */
-function summaryOf(a: ReleasedAlert) {
-  const top = a.tests[0];
-  return {
-    id: a.id,
-    areaCode: a.areaCode,
-    gemeenteCode: a.gemeenteCode,
-    level: a.level,
-    division: a.division,
-    domain: a.domain,
-    indicatorId: a.indicatorId,
-    detector: a.detector,
-    detectors: a.detectors,
-    period: a.period,
-    effect: a.effect,
-    p: a.p,
-    q: a.q,
-    severity: a.severity,
-    score: a.score,
-    status: a.status,
-    active: a.active,
-    tests: a.tests.length,
-    observed: top?.observed ?? null,
-    expected: top?.expected ?? null,
-    attribution: top?.attribution ?? null,
-    updatedAt: a.updatedAt,
-  };
-}
-
-/** One alert with its explanation, history and the parameters that made it. */
-function detailOf(a: ReleasedAlert, events: readonly AlertEvent[], detection: DetectionService) {
-  const settings = detection.settings;
-  return {
-    ...summaryOf(a),
-    statusReason: a.statusReason,
-    statusBy: a.statusBy,
-    statusAt: a.statusAt,
-    firstRun: a.firstRun,
-    lastRun: a.lastRun,
-    createdAt: a.createdAt,
-    explanation: a.tests.map((t) => ({
-      indicatorId: t.indicatorId,
-      detector: t.detector,
-      period: t.period,
-      observed: t.observed,
-      expected: t.expected,
-      effect: t.effect,
-      p: t.p,
-      q: t.q,
-      severity: t.severity,
-      status: t.status,
-      details: t.details,
-      attribution: t.attribution,
-    })),
-    hiddenTests: a.hiddenTests,
-    events,
-    parameters: {
-      fdr: settings.fdr,
-      severity: settings.severity,
-      status: settings.status,
-      dynamics: settings.dynamics,
-      space: settings.space,
-    },
-  };
 }

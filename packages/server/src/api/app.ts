@@ -511,6 +511,7 @@ export async function buildApp(options: AppOptions): Promise<App> {
     detection,
     async close() {
       await server.close();
+      await detection.close();
       await audit.flush();
     },
   };

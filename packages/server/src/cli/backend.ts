@@ -6,7 +6,10 @@
 import { existsSync, readFileSync } from "node:fs";
 import { basename } from "node:path";
 import { cliUser } from "./shared.js";
-import { OPEN_DATA_POLICY } from "@wijkradar/core";
+import { DEFAULT_DETECTION_SETTINGS, OPEN_DATA_POLICY, type DetectionSettings } from "@wijkradar/core";
+import type { summaryOf } from "../services/alert-service.js";
+import { AlertService, type AlertListQuery } from "../services/alert-service.js";
+import { DetectionService } from "../services/detection-service.js";
 import type { Config, DisclosureSettings } from "../config.js";
 import { AccessDeniedError, InputError, NotFoundError, StoreError } from "../errors.js";
 import { importFile, type ImportPhase, type ImportReport } from "../ingest/import-service.js";
@@ -46,8 +49,38 @@ export interface Backend {
   saveProfile(definition: unknown): Promise<{ status: "created" | "replaced"; profile: ProfileInfo }>;
   /** A profile's released figures (audited; the date defaults to today, UTC). */
   profileValues(req: ProfileCountsRequest): Promise<ProfileValuesResponse>;
+  /** Runs the early-warning detection (write access) and reports progress. */
+  detect(req: DetectRequest, onProgress?: (p: RunProgressInfo) => void): Promise<DetectOutcome>;
+  /** Released alerts (audited), ranked. */
+  alerts(query: AlertListQuery): Promise<AlertListResponse>;
   close(): Promise<void>;
 }
+
+export interface DetectRequest {
+  readonly indicators?: readonly string[];
+  readonly divisions?: readonly number[];
+}
+export interface RunProgressInfo {
+  readonly runId: number;
+  readonly phase: string;
+  readonly done: number;
+  readonly total: number;
+  readonly current: string | null;
+}
+export interface DetectOutcome {
+  readonly runId: number;
+  readonly status: string;
+  readonly series: number | null;
+  readonly tests: number | null;
+  readonly alerts: number | null;
+  readonly message: string | null;
+}
+export type AlertListResponse = {
+  total: number;
+  limit: number;
+  offset: number;
+  alerts: ReturnType<typeof summaryOf>[];
+};
 
 /** The CLI acts for the local user with the visitor's rights until accounts exist. */
 const cliContext = () => ({
@@ -58,10 +91,19 @@ const cliContext = () => ({
 class LocalBackend implements Backend {
   readonly via = undefined;
   private readonly parts:
-    { db: Database; audit: AuditLog; cube: CubeService; profiles: ProfileService } | undefined;
+    | {
+        db: Database;
+        audit: AuditLog;
+        cube: CubeService;
+        profiles: ProfileService;
+        detection: DetectionService;
+        alerts: AlertService;
+      }
+    | undefined;
   constructor(
     private readonly db: Database | undefined,
     disclosure: DisclosureSettings = {},
+    detectionSettings: DetectionSettings = DEFAULT_DETECTION_SETTINGS,
   ) {
     if (db) {
       const audit = new AuditLog(db);
@@ -75,7 +117,9 @@ class LocalBackend implements Backend {
         valuesView: (ctx, req, action) => profiles.indicatorValuesView(ctx, req, action),
       });
       cube.onInvalidate(() => profiles.invalidate());
-      this.parts = { db, audit, cube, profiles };
+      const detection = new DetectionService(db, detectionSettings);
+      const alerts = new AlertService(db, releaser, cube, detection);
+      this.parts = { db, audit, cube, profiles, detection, alerts };
     }
   }
   private need() {
@@ -124,6 +168,47 @@ class LocalBackend implements Backend {
   async values(req: ValuesRequest) {
     const view = await this.need().cube.valuesView(cliContext(), req, "export");
     return JSON.parse(view.body.toString("utf8")) as ValuesResponse;
+  }
+  async detect(req: DetectRequest, onProgress?: (p: RunProgressInfo) => void) {
+    const { detection, audit, db } = this.need();
+    if (db.readOnly) throw new StoreError("a detection run needs the database open for writing");
+    await detection.recover();
+    const off = onProgress ? detection.onProgress(onProgress) : () => undefined;
+    try {
+      const o = await detection.run({
+        trigger: "cli",
+        actor: cliContext().actor.id,
+        ...(req.indicators ? { indicators: req.indicators } : {}),
+        ...(req.divisions ? { divisions: req.divisions } : {}),
+      });
+      audit.record({
+        at: new Date(),
+        actor: cliContext().actor.id,
+        roles: ["operator"],
+        purpose: "early-warning",
+        action: "detection-run",
+        object: `run:${o.runId}`,
+        released: 0,
+        suppressed: 0,
+        denied: 0,
+        origin: "cli",
+      });
+      await db.checkpoint();
+      return {
+        runId: o.runId,
+        status: "finished",
+        series: o.series,
+        tests: o.tests,
+        alerts: o.alerts,
+        message: `${o.red} red, ${o.yellow} yellow; ${o.seconds.toFixed(1)} s`,
+      };
+    } finally {
+      off();
+    }
+  }
+  async alerts(query: AlertListQuery) {
+    const view = await this.need().alerts.listView(cliContext(), query);
+    return JSON.parse(view.body.toString("utf8")) as AlertListResponse;
   }
   async import(
     file: string,
@@ -228,6 +313,29 @@ class ServerBackend implements Backend {
       headers: { authorization: `Bearer ${this.server.token}` },
     });
   }
+  async detect(req: DetectRequest, onProgress?: (p: RunProgressInfo) => void) {
+    const { runId } = await this.call<{ runId: number }>("/api/detection/runs", {
+      method: "POST",
+      body: JSON.stringify(req),
+      headers: { authorization: `Bearer ${this.server.token}`, "content-type": "application/json" },
+    });
+    for (;;) {
+      const run = await this.call<DetectOutcome & { progress: RunProgressInfo | null }>(
+        `/api/detection/runs/${runId}`,
+      );
+      if (run.progress && onProgress) onProgress(run.progress);
+      if (run.status !== "running") return run;
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  }
+  alerts(query: AlertListQuery) {
+    const q: Record<string, string | number | undefined> = {
+      ...query,
+      severity: query.severity?.join(","),
+      status: query.status?.join(","),
+    };
+    return this.call<AlertListResponse>(`/api/alerts${ServerBackend.query(q)}`);
+  }
   close() {
     return Promise.resolve();
   }
@@ -245,5 +353,6 @@ export async function openBackend(config: Config, mode: "read" | "write"): Promi
   return new LocalBackend(
     await Database.open({ path: config.db, readOnly: mode === "read" }),
     config.disclosure,
+    config.detection,
   );
 }

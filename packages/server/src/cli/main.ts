@@ -1,5 +1,5 @@
 /**
- * The `wijkradar` command line: serve, import, areas, indicators, export. Exit codes: 0 ok, 64 usage,
+ * The `wijkradar` command line: serve, import, areas, indicators, export, vault, profile, synth, detect, alerts. Exit codes: 0 ok, 64 usage,
  * 65 bad input data, 66 missing input, 70 internal error, 75 database busy, 77 not allowed, 78 bad configuration.
  */
 import { writeFileSync } from "node:fs";
@@ -16,6 +16,7 @@ import type { Io } from "./shared.js";
 import { registerSynthCommand } from "./synth-command.js";
 import { registerVaultCommands } from "./vault-command.js";
 import { registerProfileCommands } from "./profile-command.js";
+import { registerDetectCommands } from "./detect-command.js";
 
 const levelOption = (desc: string) => new Option("--level <level>", desc).choices(AREA_LEVELS);
 const yearArg = (v: string): number => {
@@ -133,17 +134,30 @@ export function buildProgram(io: Io): Command {
       )
       .argument("<file>", "data file")
       .requiredOption("--mapping <file>", "mapping file (YAML or JSON); see data/demo/mappings for examples")
-      .option("--dry-run", "validate and report, write nothing"),
+      .option("--dry-run", "validate and report, write nothing")
+      .option("--no-detect", "do not run the early-warning detectors for the delivery's division afterwards"),
   ).action(
-    async (file: string, opts: { mapping: string; dryRun?: boolean; db?: string; config?: string }) => {
+    async (
+      file: string,
+      opts: { mapping: string; dryRun?: boolean; detect: boolean; db?: string; config?: string },
+    ) => {
       const progress = progressReporter("import");
       try {
         const cfg = config(io, { db: opts.db, config: opts.config });
-        const report = await withBackend(io, cfg, opts.dryRun ? "read" : "write", (b) =>
-          b.import(file, opts.mapping, opts.dryRun ?? false, (p, f) => progress.step(0, 1, file, p, f)),
-        );
-        progress.stop();
-        printReport(io, report);
+        await withBackend(io, cfg, opts.dryRun ? "read" : "write", async (b) => {
+          const report = await b.import(file, opts.mapping, opts.dryRun ?? false, (p, f) =>
+            progress.step(0, 1, file, p, f),
+          );
+          progress.stop();
+          printReport(io, report);
+          // A server runs its own detection after an import; the file path runs it here.
+          if (report.status === "imported" && opts.detect && !b.via) {
+            const outcome = await b.detect({ divisions: [report.division] });
+            io.err(
+              `wijkradar: early-warning run ${outcome.runId} for division ${report.division}: ${outcome.alerts} alerts (${outcome.message ?? ""})`,
+            );
+          }
+        });
       } finally {
         progress.stop();
       }
@@ -247,6 +261,7 @@ export function buildProgram(io: Io): Command {
   registerVaultCommands(program, io);
   registerProfileCommands(program, io);
   registerSynthCommand(program, io);
+  registerDetectCommands(program, io);
   return program;
 }
 

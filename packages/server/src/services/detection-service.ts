@@ -62,6 +62,7 @@ export interface RunOutcome {
 
 export class DetectionService {
   private queue: Promise<unknown> = Promise.resolve();
+  private closing = false;
   private progressNow: RunProgress | null = null;
   private readonly listeners = new Set<(p: RunProgress) => void>();
   private readonly finishedListeners = new Set<() => void>();
@@ -74,6 +75,15 @@ export class DetectionService {
   /** Marks runs a stopped process left "running" as failed. */
   async recover(): Promise<void> {
     await abandonRunningRuns(this.db);
+  }
+
+  /**
+   * Stops: a running run ends at the next series (recorded as failed, "interrupted"), queued ones do
+   * not start; resolves when nothing runs any more. Call before closing the database.
+   */
+  async close(): Promise<void> {
+    this.closing = true;
+    await this.queue;
   }
 
   /** The running run's progress, or null. */
@@ -107,6 +117,11 @@ export class DetectionService {
       rejectId = rej;
     });
     const done = this.queue.then(async () => {
+      if (this.closing) {
+        const e = new Error("the server is stopping; the detection run was not started");
+        rejectId(e);
+        throw e;
+      }
       let id: number;
       try {
         id = await createRun(this.db, {
@@ -184,6 +199,7 @@ export class DetectionService {
     const scopes = new Set<string>();
     let done = 0;
     for (const s of series) {
+      if (this.closing) throw new Error("interrupted: the server stopped during the run");
       this.emit({
         runId,
         phase: "detecting",

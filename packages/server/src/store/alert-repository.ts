@@ -512,3 +512,11 @@ export async function areaSignals(
     runId: Number(r.run_id),
   }));
 }
+
+/** Whether any detection run has finished (a first start runs one when none has). */
+export async function hasFinishedRun(db: Database): Promise<boolean> {
+  const rows = await db.read((ex) =>
+    ex.all<{ n: number }>("SELECT count(*)::INTEGER AS n FROM detection_runs WHERE status = 'finished'"),
+  );
+  return Number(rows[0]?.n ?? 0) > 0;
+}
