@@ -357,8 +357,10 @@ export function groupAlerts(tests: readonly AssessedTest[]): AlertDraft[] {
   }
   const alerts: AlertDraft[] = [];
   for (const [key, g] of groups) {
+    // Red tests first, so the alert's headline (its first test) has the alert's severity.
     g.sort(
       (a, b) =>
+        SEVERITY_RANK[b.severity] - SEVERITY_RANK[a.severity] ||
         rankScore(b) - rankScore(a) ||
         (a.q as number) - (b.q as number) ||
         a.indicatorId.localeCompare(b.indicatorId) ||
