@@ -30,6 +30,7 @@ const BENCHMARKS = [
   "dashboard",
   "synth-generate",
   "vault",
+  "counts",
 ] as const;
 
 /** Minutes a benchmark may take (default 15): vault builds 18 M persons once and waits for a quiet machine. */

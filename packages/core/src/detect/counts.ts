@@ -498,7 +498,7 @@ function predictLink(m: FlexModel, rows: Rows, offsetNow: number): { eta: number
   const g = d.group ? rows.currentGroup : 0;
   let eta = beta[0]! + offsetNow;
   if (d.group && g > 0) eta += beta[(d.time ? 1 : 0) + g]!;
-  return { eta, varUnscaled: leverageQuadratic(d, m.fit.covUnscaled, 0, g) };
+  return { eta, varUnscaled: leverageQuadratic(d, m.fit, 0, g) };
 }
 
 function isFailure(x: object): x is Failure {
@@ -534,7 +534,11 @@ function evaluate(
   if (model.design.time) {
     const { eta } = predictLink(model, rows, offsetNow);
     const beta = model.fit.coefficients[1]!;
-    const se = Math.sqrt(model.seDisp * model.fit.covUnscaled[model.fit.coefficients.length + 1]!);
+    // Var(β_trend) unscaled = ‖L⁻¹e₁‖², column 1 of L⁻¹ (rows 1 … p − 1).
+    const cols = model.fit.coefficients.length;
+    let v = 0;
+    for (let r = 1; r < cols; r++) v += model.fit.choleskyInverse[r * cols + 1]! ** 2;
+    const se = Math.sqrt(model.seDisp * v);
     const pTrend = 2 * studentTUpperTail(Math.abs(beta / se), model.fit.dfResidual);
     doTrend = c.b >= 3 && pTrend < c.pThresholdTrend && Math.exp(eta) <= rows.maxY;
     if (!doTrend) {

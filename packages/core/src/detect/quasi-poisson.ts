@@ -33,6 +33,11 @@ export interface QuasiPoissonFit {
   readonly coefficients: Float64Array;
   /** (XᵀWX)⁻¹, row-major p × p, with W the working weights below (R: chol2inv(qr.R(fit$qr))). */
   readonly covUnscaled: Float64Array;
+  /**
+   * L⁻¹ for the Cholesky factor XᵀWX = L Lᵀ (row-major, lower triangular): xᵀ(XᵀWX)⁻¹x = ‖L⁻¹x‖²,
+   * a sum of squares that keeps its precision where the covariance entries would cancel.
+   */
+  readonly choleskyInverse: Float64Array;
   readonly fitted: Float64Array;
   /**
    * Working weights prior·μ of the last iteration's weighted least squares, i.e. at the μ before the
@@ -63,6 +68,13 @@ function deviance(y: Float64Array, mu: Float64Array, prior: Float64Array | null)
     dev += prior ? prior[i]! * r : r;
   }
   return 2 * dev;
+}
+
+/** R's checks after an IRLS step: a finite deviance and every μ finite and > 0 (quasipoisson validmu). */
+function validFit(dev: number, mu: Float64Array): boolean {
+  if (!Number.isFinite(dev)) return false;
+  for (let i = 0; i < mu.length; i++) if (!(mu[i]! > 0 && mu[i]! < Infinity)) return false;
+  return true;
 }
 
 /**
@@ -100,17 +112,31 @@ function choleskySolve(l: Float64Array, p: number, b: Float64Array): void {
   }
 }
 
-/** (L Lᵀ)⁻¹ as a full symmetric row-major matrix. */
-function choleskyInverse(l: Float64Array, p: number): Float64Array {
+/** L⁻¹ of a lower-triangular L (row-major, lower triangle of `l`), by forward substitution. */
+function lowerInverse(l: Float64Array, p: number): Float64Array {
   const inv = new Float64Array(p * p);
-  const col = new Float64Array(p);
   for (let j = 0; j < p; j++) {
-    col.fill(0);
-    col[j] = 1;
-    choleskySolve(l, p, col);
-    for (let i = 0; i < p; i++) inv[i * p + j] = col[i]!;
+    inv[j * p + j] = 1 / l[j * p + j]!;
+    for (let i = j + 1; i < p; i++) {
+      let s = 0;
+      for (let k = j; k < i; k++) s -= l[i * p + k]! * inv[k * p + j]!;
+      inv[i * p + j] = s / l[i * p + i]!;
+    }
   }
   return inv;
+}
+
+/** (L Lᵀ)⁻¹ = L⁻ᵀ L⁻¹ from L⁻¹, as a full symmetric row-major matrix. */
+function covarianceFromInverse(li: Float64Array, p: number): Float64Array {
+  const cov = new Float64Array(p * p);
+  for (let i = 0; i < p; i++)
+    for (let j = 0; j <= i; j++) {
+      let s = 0;
+      for (let k = i; k < p; k++) s += li[k * p + i]! * li[k * p + j]!;
+      cov[i * p + j] = s;
+      cov[j * p + i] = s;
+    }
+  return cov;
 }
 
 /** Column of factor level g (≥ 1) in the coefficient vector. */
@@ -200,14 +226,14 @@ export function fitQuasiPoisson(d: QuasiPoissonDesign): QuasiPoissonFit | null {
     for (let i = 0; i < n; i++) mu[i] = Math.exp(eta[i]!);
     dev = deviance(y, mu, prior);
     // R's step halving when the deviance is not finite or μ is not valid (0 or ∞ after exp).
-    let invalid = !Number.isFinite(dev) || mu.some((m) => !(m > 0 && Number.isFinite(m)));
+    let invalid = !validFit(dev, mu);
     for (let ii = 1; invalid; ii++) {
       if (betaOld === null || ii > MAX_IT) return null;
       for (let j = 0; j < p; j++) beta[j] = (beta[j]! + betaOld[j]!) / 2;
       linearPredictor(d, beta, eta);
       for (let i = 0; i < n; i++) mu[i] = Math.exp(eta[i]!);
       dev = deviance(y, mu, prior);
-      invalid = !Number.isFinite(dev) || mu.some((m) => !(m > 0 && Number.isFinite(m)));
+      invalid = !validFit(dev, mu);
     }
     if (Math.abs(dev - devOld) / (Math.abs(dev) + 0.1) < EPSILON) {
       converged = true;
@@ -221,11 +247,13 @@ export function fitQuasiPoisson(d: QuasiPoissonDesign): QuasiPoissonFit | null {
     const r = (y[i]! - mu[i]!) / mu[i]!;
     pearson += w[i]! * r * r;
   }
+  const li = lowerInverse(a, p);
   return {
     converged,
     iterations,
     coefficients: beta!,
-    covUnscaled: choleskyInverse(a, p),
+    covUnscaled: covarianceFromInverse(li, p),
+    choleskyInverse: li,
     fitted: mu,
     workingWeights: w,
     deviance: dev,
@@ -235,30 +263,27 @@ export function fitQuasiPoisson(d: QuasiPoissonDesign): QuasiPoissonFit | null {
 }
 
 /**
- * xᵢᵀ (XᵀWX)⁻¹ xᵢ for one row of the design: the unscaled variance of the linear predictor there.
- * `time` and `group` describe the row (group 0 or no factor: no level column).
+ * xᵀ (XᵀWX)⁻¹ x = ‖L⁻¹x‖² for a row x of the design (intercept, `time`, factor level `group`; group 0
+ * or no factor: no level column): the unscaled variance of the linear predictor there. x has at most
+ * three non-zero entries, so L⁻¹x is the sum of (at most) three columns of L⁻¹.
  */
 export function leverageQuadratic(
   d: QuasiPoissonDesign,
-  cov: Float64Array,
+  fit: Pick<QuasiPoissonFit, "choleskyInverse">,
   time: number,
   group: number,
 ): number {
   const p = designColumns(d);
-  // x = e₀ + t·e₁ + e_c: expand xᵀCx over the (at most three) non-zero entries.
-  const idx: number[] = [0];
-  const val: number[] = [1];
-  if (d.time) {
-    idx.push(1);
-    val.push(time);
-  }
-  if (d.group && group > 0) {
-    idx.push(levelColumn(d, group));
-    val.push(1);
-  }
+  const li = fit.choleskyInverse;
+  const c = d.group && group > 0 ? levelColumn(d, group) : -1;
+  const t = d.time ? time : 0;
   let s = 0;
-  for (let r = 0; r < idx.length; r++)
-    for (let c = 0; c < idx.length; c++) s += val[r]! * val[c]! * cov[idx[r]! * p + idx[c]!]!;
+  for (let r = 0; r < p; r++) {
+    let v = li[r * p]!;
+    if (d.time) v += t * li[r * p + 1]!;
+    if (c >= 0) v += li[r * p + c]!;
+    s += v * v;
+  }
   return s;
 }
 
@@ -268,8 +293,7 @@ export function hatValues(d: QuasiPoissonDesign, fit: QuasiPoissonFit): Float64A
   const h = new Float64Array(n);
   for (let i = 0; i < n; i++) {
     const v =
-      fit.workingWeights[i]! *
-      leverageQuadratic(d, fit.covUnscaled, d.time ? d.time[i]! : 0, d.group ? d.group[i]! : 0);
+      fit.workingWeights[i]! * leverageQuadratic(d, fit, d.time ? d.time[i]! : 0, d.group ? d.group[i]! : 0);
     h[i] = v > 1 - 10 * 2.220446049250313e-16 ? 1 : v;
   }
   return h;
