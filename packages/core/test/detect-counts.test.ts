@@ -406,9 +406,24 @@ describe("residuals and the combined detector", () => {
     for (const d of out) {
       if (d.baseline.kind !== "baseline") continue;
       const y = d.baseline.observed;
-      if (Math.abs(y - d.cusum.countLimit) > 1e-6) expect(d.cusum.alarm).toBe(y > d.cusum.countLimit);
-      if (Math.abs(y - d.ewma.countLimit) > 1e-6) expect(d.ewma.alarm).toBe(y > d.ewma.countLimit);
+      const enough = d.baseline.enoughCases;
+      if (Math.abs(y - d.cusum.countLimit) > 1e-6)
+        expect(d.cusum.alarm).toBe(enough && y > d.cusum.countLimit);
+      if (Math.abs(y - d.ewma.countLimit) > 1e-6) expect(d.ewma.alarm).toBe(enough && y > d.ewma.countLimit);
     }
+  });
+
+  it("chart alarms obey the minimum-count rule unless it is switched off", () => {
+    const counts = new Array<number>(300).fill(0);
+    counts[297] = 1;
+    counts[298] = 1;
+    counts[299] = 2;
+    const range = [290, 291, 292, 293, 294, 295, 296, 297, 298, 299];
+    const on = detectCounts({ counts }, WEEKLY, {}, range);
+    const off = detectCounts({ counts }, WEEKLY, { minimumCountRule: false }, range);
+    expect(on.some((d) => d.cusum.alarm || d.ewma.alarm)).toBe(false);
+    expect(off.at(-1)!.cusum.alarm).toBe(true);
+    expect(off.at(-1)!.cusum.statistic).toBe(on.at(-1)!.cusum.statistic);
   });
 
   it("periods without a baseline are grey and skipped by the charts", () => {

@@ -132,6 +132,12 @@ export function cusum(residuals: ArrayLike<number>, options: Partial<CusumOption
 
 export interface CountDetectionOptions {
   readonly residual: ResidualType;
+  /**
+   * Apply the baseline's limit54 rule to the chart alarms too (default true): no EWMA or CUSUM alarm
+   * in a period with fewer than limit54[0] cases in the last limit54[1] periods. The statistics still
+   * accumulate. Without it, one report after years of zeros (μ ≈ 0) is a huge residual.
+   */
+  readonly minimumCountRule: boolean;
   readonly ewma: Partial<EwmaOptions>;
   readonly cusum: Partial<CusumOptions>;
 }
@@ -140,10 +146,12 @@ export interface CountDetection {
   readonly baseline: CountBaselineResult;
   /** Standardised residual against the baseline (NaN without baseline or count). */
   readonly residual: number;
+  /** EWMA point; `alarm` also requires the minimum-count rule when that option is on. */
   readonly ewma: EwmaPoint & {
     /** The count at which the EWMA would have crossed its limit this period. */
     readonly countLimit: number;
   };
+  /** CUSUM point; `alarm` also requires the minimum-count rule when that option is on. */
   readonly cusum: CusumPoint & {
     /** The count at which the CUSUM would have reached h this period (algo.cusum's upperbound). */
     readonly countLimit: number;
@@ -152,8 +160,9 @@ export interface CountDetection {
 
 /**
  * The count detectors together: the Farrington/Noufaily baseline for each period of `range`
- * (default every period), standardised residuals against it, and the EWMA and CUSUM charts over the
- * periods of `range` in order (periods without a baseline or count are skipped by the charts).
+ * (default every period), standardised residuals against it (with τ, so the prediction error of the
+ * baseline counts), and the EWMA and CUSUM charts over the periods of `range` in order (periods
+ * without a baseline or count are skipped by the charts). Chart alarms obey limit54 by default.
  */
 export function detectCounts(
   series: CountSeries,
@@ -162,6 +171,7 @@ export function detectCounts(
   range?: readonly number[],
 ): CountDetection[] {
   const type = options.residual ?? "anscombe";
+  const rule = options.minimumCountRule ?? true;
   const ewmaOptions = { ...EWMA_DEFAULTS, ...options.ewma };
   const baselines = farringtonFlexible(series, control, range);
   const residuals = baselines.map((b) =>
@@ -185,11 +195,12 @@ export function detectCounts(
       cusumCount = countForResidual(type, ci.residualLimit, b.expected, b.varianceFactor);
       zPrev = ei.statistic;
     }
+    const allowed = !rule || (b.kind === "baseline" && b.enoughCases);
     return {
       baseline: b,
       residual: r,
-      ewma: { ...ei, countLimit: ewmaCount },
-      cusum: { ...ci, countLimit: cusumCount },
+      ewma: { ...ei, alarm: ei.alarm && allowed, countLimit: ewmaCount },
+      cusum: { ...ci, alarm: ci.alarm && allowed, countLimit: cusumCount },
     };
   });
 }
