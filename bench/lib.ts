@@ -330,6 +330,41 @@ export async function stopServer(
   return { ms: performance.now() - started, code };
 }
 
+export interface Quiet {
+  readonly waitedS: number;
+  readonly load1: number;
+  readonly quiet: boolean;
+}
+
+/** Seconds of waiting left for the whole run: 20 minutes in all, so a busy machine cannot stall it for hours. */
+let waitBudgetS = 20 * 60;
+
+/**
+ * Waits until the 1-minute load average is below 1.5 (polling every 30 s; `--no-wait` skips), at most
+ * 20 minutes over a whole benchmark run; says whether the machine was quiet.
+ */
+export async function waitForQuiet(what: string): Promise<Quiet> {
+  const started = performance.now();
+  if (argFlag("no-wait")) return { waitedS: 0, load1: loadavg()[0]!, quiet: loadavg()[0]! < 1.5 };
+  for (;;) {
+    const l = loadavg()[0]!;
+    const waited = (performance.now() - started) / 1000;
+    if (l < 1.5) {
+      waitBudgetS -= waited;
+      return { waitedS: waited, load1: l, quiet: true };
+    }
+    if (waited >= waitBudgetS) {
+      log(
+        `${what}: load ${l.toFixed(2)} after ${waited.toFixed(0)} s of waiting (budget spent); measuring anyway`,
+      );
+      waitBudgetS = 0;
+      return { waitedS: waited, load1: l, quiet: false };
+    }
+    log(`${what}: 1-min load ${l.toFixed(2)} ≥ 1.5, waiting 30 s`);
+    await new Promise((r) => setTimeout(r, 30_000));
+  }
+}
+
 // ---------------------------------------------------------------------------------------------
 // Results
 

@@ -7,6 +7,7 @@
  *        node --import tsx bench/run-all.ts [--only first-start,api-load] [--no-profile]
  *        npm run bench -- --only dashboard [--quick]   (the dashboard in Chromium and Lighthouse)
  *        npm run bench -- --only vault [--quick]   (microdata import and profiles; --quick: 100k persons, no PostgreSQL)
+ *        npm run bench -- --only detection   (a complete early-warning run on the bundled data)
  */
 import { spawnSync } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
@@ -31,6 +32,7 @@ const BENCHMARKS = [
   "synth-generate",
   "vault",
   "counts",
+  "detection",
 ] as const;
 
 /** Minutes a benchmark may take (default 15): vault builds 18 M persons once and waits for a quiet machine. */

@@ -34,6 +34,8 @@ import type * as Keys from "../packages/server/src/vault/keys.js";
 import type * as Registry from "../packages/server/src/vault/registry.js";
 import type * as YamlInput from "../packages/server/src/yaml-input.js";
 import {
+  waitForQuiet,
+  type Quiet,
   argFlag,
   argNumber,
   DEMO_DB,
@@ -97,37 +99,6 @@ function benchKeys(m: Modules) {
 
 // ---------------------------------------------------------------------------------------------
 // Waiting for a quiet machine
-
-interface Quiet {
-  readonly waitedS: number;
-  readonly load1: number;
-  readonly quiet: boolean;
-}
-
-/** Seconds of waiting left for the whole run: 20 minutes in all, so a busy machine cannot stall it for hours. */
-let waitBudgetS = 20 * 60;
-
-async function waitForQuiet(what: string): Promise<Quiet> {
-  const started = performance.now();
-  if (argFlag("no-wait")) return { waitedS: 0, load1: loadavg()[0]!, quiet: loadavg()[0]! < 1.5 };
-  for (;;) {
-    const l = loadavg()[0]!;
-    const waited = (performance.now() - started) / 1000;
-    if (l < 1.5) {
-      waitBudgetS -= waited;
-      return { waitedS: waited, load1: l, quiet: true };
-    }
-    if (waited >= waitBudgetS) {
-      log(
-        `${what}: load ${l.toFixed(2)} after ${waited.toFixed(0)} s of waiting (budget spent); measuring anyway`,
-      );
-      waitBudgetS = 0;
-      return { waitedS: waited, load1: l, quiet: false };
-    }
-    log(`${what}: 1-min load ${l.toFixed(2)} ≥ 1.5, waiting 30 s`);
-    await new Promise((r) => setTimeout(r, 30_000));
-  }
-}
 
 // ---------------------------------------------------------------------------------------------
 // Data: generated once per size

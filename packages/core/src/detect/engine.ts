@@ -20,6 +20,8 @@ import {
   QUADRANT,
 } from "./spatial.js";
 import {
+  centreAndScale,
+  differenceInChange,
   relativeChangeDeviations,
   standardisedDeviations,
   type GroupedStandardisedOptions,
@@ -233,13 +235,14 @@ export function funnelTests(series: IndicatorSeries, settings: DetectionSettings
 /**
  * Grouped standardised deviations with the comparable areas of the area's gemeente (setting
  * status.reference = gemeente) and, where a gemeente has too few, all areas of the level. The scale
- * of a group is never taken below `minScaleFraction` × the scale of all areas of the level: values
- * published with one decimal often tie within a small group, and a near-zero spread would turn a
- * rounding step into a huge z.
+ * of a group is never taken below `minScaleFraction` × the robust scale of all areas of the level:
+ * values published with one decimal often tie within a small group, and a near-zero spread would turn
+ * a rounding step into a huge z.
  */
 function groupedDeviations(
   series: IndicatorSeries,
   settings: DetectionSettings,
+  values: readonly number[],
   compute: (options: GroupedStandardisedOptions) => StandardisedResult[],
 ): { results: StandardisedResult[]; grouped: boolean[] } {
   const base = {
@@ -248,27 +251,31 @@ function groupedDeviations(
     minReferenceSize: settings.status.minComparableAreas,
     leaveOneOut: true,
   };
-  const national = compute(base);
-  if (series.level === "gemeente" || settings.status.reference === "land")
-    return { results: national, grouped: national.map(() => false) };
+  if (series.level === "gemeente" || settings.status.reference === "land") {
+    const all = compute(base);
+    return { results: all, grouped: all.map(() => false) };
+  }
   const groups = series.gemeenten.map((g) => g ?? "");
   const byGroup = compute({ ...base, groups });
+  const finite = values.filter((v) => Number.isFinite(v));
+  const floor =
+    finite.length >= 2 ? settings.status.minScaleFraction * centreAndScale(finite, "robust").scale : 0;
+  // Areas whose gemeente has too few comparable areas: all areas of the level (computed only if any).
+  let national: StandardisedResult[] | null = null;
   const grouped: boolean[] = [];
-  const floor = settings.status.minScaleFraction;
+  const worseHigh = series.indicator.polarity === "higher-is-worse";
   const results = byGroup.map((r, a) => {
-    const all = national[a] as StandardisedResult;
     if (r.kind === "no-reference" && r.reason !== "missing-value") {
       grouped.push(false);
-      return all;
+      national ??= compute(base);
+      return national[a] as StandardisedResult;
     }
     grouped.push(true);
-    if (r.kind !== "deviation" || all.kind !== "deviation" || r.scale >= floor * all.scale) return r;
-    const scale = floor * all.scale;
-    const zz = (r.value - r.centre) / scale;
-    const worseHigh = series.indicator.polarity === "higher-is-worse";
+    if (r.kind !== "deviation" || r.scale >= floor) return r;
+    const zz = (r.value - r.centre) / floor;
     return {
       ...r,
-      scale,
+      scale: floor,
       z: zz,
       effect: worseHigh ? zz : -zz,
       p: normalCdf(worseHigh ? -Math.min(40, zz) : Math.max(-40, zz)),
@@ -291,7 +298,9 @@ export function standardisedTests(series: IndicatorSeries, settings: DetectionSe
   const k = latestPeriod(series, settings.status.minComparableAreas);
   if (k < 0) return null;
   const values = Array.from(series.values[k] as Float64Array);
-  const { results, grouped } = groupedDeviations(series, settings, (o) => standardisedDeviations(values, o));
+  const { results, grouped } = groupedDeviations(series, settings, values, (o) =>
+    standardisedDeviations(values, o),
+  );
   const b = new BatchBuilder(series, "status-standardised");
   const n = results.length;
   const centre = new Float64Array(n);
@@ -348,7 +357,8 @@ export function relativeChangeTests(series: IndicatorSeries, settings: Detection
     areaSeries.push([first[a] as number, last[a] as number]);
     refSeries.push(r ? [r[0] as number, r[k] as number] : [NaN, NaN]);
   }
-  const { results, grouped } = groupedDeviations(series, settings, (o) =>
+  const changes = areaSeries.map((x, a) => differenceInChange(x, refSeries[a] as number[]));
+  const { results, grouped } = groupedDeviations(series, settings, changes, (o) =>
     relativeChangeDeviations(areaSeries, refSeries, o),
   );
   const b = new BatchBuilder(series, "dynamics-relative-change");

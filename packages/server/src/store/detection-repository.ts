@@ -79,41 +79,55 @@ export async function detectionValues(
   });
 
   async function readCoded(ex: Executor): Promise<SeriesColumns> {
-    const c = await ex.columns(
-      `WITH f AS (${filtered}),
-       codes AS (SELECT code, (row_number() OVER (ORDER BY code) - 1)::INTEGER AS id
-                 FROM (SELECT area_code AS code FROM f UNION SELECT gemeente_code FROM f WHERE gemeente_code IS NOT NULL)),
-       inds AS (SELECT indicator_id, (row_number() OVER (ORDER BY indicator_id) - 1)::INTEGER AS id FROM (SELECT DISTINCT indicator_id FROM f)),
-       levels AS (SELECT level, (row_number() OVER (ORDER BY level) - 1)::INTEGER AS id FROM (SELECT DISTINCT level FROM f)),
-       pers AS (SELECT period, (row_number() OVER (ORDER BY period) - 1)::INTEGER AS id FROM (SELECT DISTINCT period FROM f))
-       SELECT i.id AS indicator, l.id AS level, f.division::INTEGER AS division, ca.id AS area,
-              COALESCE(cg.id, -1)::INTEGER AS gemeente, p.id AS period, f.value,
-              COALESCE(f.numerator, 'NaN'::DOUBLE) AS numerator, COALESCE(f.denominator, 'NaN'::DOUBLE) AS denominator
-       FROM f JOIN inds i USING (indicator_id) JOIN levels l USING (level) JOIN codes ca ON ca.code = f.area_code
-       LEFT JOIN codes cg ON cg.code = f.gemeente_code JOIN pers p USING (period)
-       ORDER BY f.indicator_id, f.level, f.division, f.area_code, f.period`,
-      params,
-    );
-    const dict = async (sql: string) => (await ex.columns(sql, params)).v as string[];
-    return {
-      indicators: await dict(`WITH f AS (${filtered}) SELECT DISTINCT indicator_id AS v FROM f ORDER BY 1`),
-      levels: (await dict(
-        `WITH f AS (${filtered}) SELECT DISTINCT level AS v FROM f ORDER BY 1`,
-      )) as AreaLevel[],
-      codes: await dict(
-        `WITH f AS (${filtered}) SELECT v FROM (SELECT area_code AS v FROM f UNION SELECT gemeente_code FROM f WHERE gemeente_code IS NOT NULL) ORDER BY 1`,
-      ),
-      periods: await dict(`WITH f AS (${filtered}) SELECT DISTINCT period AS v FROM f ORDER BY 1`),
-      indicator: c.indicator as number[],
-      level: c.level as number[],
-      division: c.division as number[],
-      area: c.area as number[],
-      gemeente: c.gemeente as number[],
-      period: c.period as number[],
-      value: c.value as number[],
-      numerator: c.numerator as number[],
-      denominator: c.denominator as number[],
-    };
+    // The filtered rows once into a connection-private temporary table; the dictionaries and the
+    // coded rows are read from it.
+    await ex.run(`CREATE OR REPLACE TEMP TABLE detection_rows AS ${filtered}`, params);
+    try {
+      const dict = async (sql: string) => (await ex.columns(sql)).v as string[];
+      const indicators = await dict("SELECT DISTINCT indicator_id AS v FROM detection_rows ORDER BY 1");
+      const levels = (await dict("SELECT DISTINCT level AS v FROM detection_rows ORDER BY 1")) as AreaLevel[];
+      const codes = await dict(
+        `SELECT v FROM (SELECT area_code AS v FROM detection_rows
+         UNION SELECT gemeente_code FROM detection_rows WHERE gemeente_code IS NOT NULL) ORDER BY 1`,
+      );
+      const periods = await dict("SELECT DISTINCT period AS v FROM detection_rows ORDER BY 1");
+      const c = await ex.columns(
+        `WITH codes AS (SELECT v AS code, (row_number() OVER (ORDER BY v) - 1)::INTEGER AS id
+                        FROM (SELECT area_code AS v FROM detection_rows
+                              UNION SELECT gemeente_code FROM detection_rows WHERE gemeente_code IS NOT NULL)),
+         inds AS (SELECT indicator_id, (row_number() OVER (ORDER BY indicator_id) - 1)::INTEGER AS id
+                  FROM (SELECT DISTINCT indicator_id FROM detection_rows)),
+         levels AS (SELECT level, (row_number() OVER (ORDER BY level) - 1)::INTEGER AS id
+                    FROM (SELECT DISTINCT level FROM detection_rows)),
+         pers AS (SELECT period, (row_number() OVER (ORDER BY period) - 1)::INTEGER AS id
+                  FROM (SELECT DISTINCT period FROM detection_rows))
+         SELECT i.id AS indicator, l.id AS level, f.division::INTEGER AS division, ca.id AS area,
+                COALESCE(cg.id, -1)::INTEGER AS gemeente, p.id AS period, f.value,
+                COALESCE(f.numerator, 'NaN'::DOUBLE) AS numerator,
+                COALESCE(f.denominator, 'NaN'::DOUBLE) AS denominator
+         FROM detection_rows f JOIN inds i USING (indicator_id) JOIN levels l USING (level)
+         JOIN codes ca ON ca.code = f.area_code LEFT JOIN codes cg ON cg.code = f.gemeente_code
+         JOIN pers p USING (period)
+         ORDER BY f.indicator_id, f.level, f.division, f.area_code, f.period`,
+      );
+      return {
+        indicators,
+        levels,
+        codes,
+        periods,
+        indicator: c.indicator as number[],
+        level: c.level as number[],
+        division: c.division as number[],
+        area: c.area as number[],
+        gemeente: c.gemeente as number[],
+        period: c.period as number[],
+        value: c.value as number[],
+        numerator: c.numerator as number[],
+        denominator: c.denominator as number[],
+      };
+    } finally {
+      await ex.run("DROP TABLE IF EXISTS detection_rows");
+    }
   }
 }
 
