@@ -10,7 +10,7 @@
  */
 import { HOUSEHOLD_TYPES } from "./microdata.js";
 import { z } from "zod";
-import { DOMAINS, LocalisedText, type Domain } from "./catalogue.js";
+import { DOMAINS, LocalisedText, POLARITIES, type Domain, type Polarity } from "./catalogue.js";
 
 export type HouseholdType = (typeof HOUSEHOLD_TYPES)[number];
 
@@ -52,6 +52,8 @@ export interface ProfileDefinition {
   readonly name: { readonly nl: string; readonly en: string };
   readonly description: { readonly nl: string; readonly en: string };
   readonly domain: Domain;
+  /** Whether a higher share is unfavourable (tested by early warning) or neutral (not tested). */
+  readonly polarity: Polarity;
   readonly purpose: string;
   /** The relevant population (the denominator of the share); empty: every resident. */
   readonly population: readonly Condition[];
@@ -155,6 +157,12 @@ export const ProfileDefinitionSchema = z
       "what the profile counts and why, in Dutch and English: profiles are documented (transparency)",
     ),
     domain: z.enum(DOMAINS, { error: `expected one of ${DOMAINS.join(", ")}` }),
+    polarity: z
+      .enum(POLARITIES, { error: `expected one of ${POLARITIES.join(", ")}` })
+      .default("higher-is-worse")
+      .describe(
+        "whether a higher share is unfavourable (early warning tests it) or neutral (planning figures, not tested)",
+      ),
     purpose: z
       .string({ error: "expected the pseudonymisation key purpose" })
       .regex(PROFILE_ID_PATTERN, {

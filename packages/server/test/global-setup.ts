@@ -12,8 +12,7 @@ import type { TestProject } from "vitest/node";
 import { ensureWebBuild, STAMP_FILE } from "../../web/scripts/build.mjs";
 import { loadDemoIfEmpty } from "../src/demo/demo-loader.js";
 import { demoKeys, loadDemoMicrodata } from "../src/demo/demo-microdata.js";
-import { DEFAULT_DETECTION_SETTINGS } from "@wijkradar/core";
-import { DetectionService } from "../src/services/detection-service.js";
+import { buildApp } from "../src/api/app.js";
 import { Database } from "../src/store/database.js";
 
 declare module "vitest" {
@@ -40,11 +39,13 @@ export default async function setup(project: TestProject): Promise<() => void> {
     await loadDemoIfEmpty(db);
     // The synthetic Almere through the real vault path; its key file lands beside the template.
     await loadDemoMicrodata(db, () => demoKeys({ db: path }, {}));
-    // The first early-warning run, as a first start does: tests see alerts.
-    await new DetectionService(db, DEFAULT_DETECTION_SETTINGS).run({
-      trigger: "first-start",
-      actor: "wijkradar",
-    });
+    // The first early-warning run over indicators and profiles, as a first start does.
+    const app = await buildApp({ db, logLevel: "silent" });
+    try {
+      await app.detection.run({ trigger: "first-start", actor: "wijkradar" });
+    } finally {
+      await app.close();
+    }
     await db.checkpoint();
   } finally {
     db.close();

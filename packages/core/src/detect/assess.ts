@@ -80,6 +80,10 @@ export function severityOf(q: number | null, settings: Pick<DetectionSettings, "
   return "blue";
 }
 
+function severityFromQ(q: number, settings: Pick<DetectionSettings, "severity">): Severity {
+  return severityOf(Number.isNaN(q) ? null : q, settings);
+}
+
 /** Benjamini–Hochberg over all tests of a run, then a severity per test (small runs, tests). */
 export function assessTests(
   tests: readonly DetectionTest[],
@@ -200,6 +204,17 @@ export function assessRun(
   };
   offset = 0;
   for (const b of batches) {
+    if (b.indicatorId.startsWith(PROFILE_PREFIX)) {
+      // Profile tests make alerts; the per-area accumulation is over the indicators.
+      for (let i = 0; i < b.p.length; i++, offset++) {
+        const qi = q[offset] as number;
+        const severity = severityFromQ(qi, settings);
+        severities[severity]++;
+        if (severity === "red" || severity === "yellow")
+          significant.push({ ...materialise(b, i), q: qi, severity });
+      }
+      continue;
+    }
     const ids = new Int32Array(b.areas.length).fill(-1);
     const d = DOMAIN_INDEX.get(b.domain) as number;
     const family = DETECTOR_FAMILY[b.detector];
@@ -223,13 +238,7 @@ export function assessRun(
         ids[a] = id;
       }
       const qi = q[offset] as number;
-      const severity = Number.isNaN(qi)
-        ? "grey"
-        : qi < settings.severity.red
-          ? "red"
-          : qi < settings.severity.yellow
-            ? "yellow"
-            : "blue";
+      const severity = severityFromQ(qi, settings);
       severities[severity]++;
       counts[id] = (counts[id] as number) + 1;
       const rank = SEVERITY_RANK[severity];
@@ -318,9 +327,23 @@ export function rankScore(t: Pick<AssessedTest, "effect" | "q" | "severity">): n
   return Math.max(0, t.effect) * certainty;
 }
 
+/** Prefix of the indicator id of profile tests (`profile:<id>`). */
+export const PROFILE_PREFIX = "profile:";
+
+/**
+ * The alert key of a test: `<division>:<level>:<area>:<domain>`, with `p:` in front for profile tests
+ * (signals from microdata profiles are alerts of their own, kept apart from the open indicators').
+ */
+export function alertKey(
+  t: Pick<DetectionTest, "division" | "level" | "area" | "domain" | "indicatorId">,
+): string {
+  const key = `${t.division}:${t.level}:${t.area}:${t.domain}`;
+  return t.indicatorId.startsWith(PROFILE_PREFIX) ? `p:${key}` : key;
+}
+
 /** One alert: an area and a problem (domain) with the significant tests that make it. */
 export interface AlertDraft {
-  /** Stable identity across runs: `<division>:<level>:<area>:<domain>`. */
+  /** Stable identity across runs: `alertKey` (`[p:]<division>:<level>:<area>:<domain>`). */
   readonly key: string;
   readonly area: string;
   readonly gemeente: string | null;
@@ -350,7 +373,7 @@ export function groupAlerts(tests: readonly AssessedTest[]): AlertDraft[] {
   const groups = new Map<string, AssessedTest[]>();
   for (const t of tests) {
     if (t.severity !== "red" && t.severity !== "yellow") continue;
-    const key = `${t.division}:${t.level}:${t.area}:${t.domain}`;
+    const key = alertKey(t);
     let g = groups.get(key);
     if (!g) groups.set(key, (g = []));
     g.push(t);

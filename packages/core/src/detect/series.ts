@@ -182,3 +182,60 @@ export function buildSeries(
   }
   return out;
 }
+
+/** One area of a one-period count series (e.g. a released profile cell). */
+export interface CountArea {
+  readonly code: string;
+  readonly gemeente: string | null;
+  readonly count: number;
+  readonly population: number;
+}
+
+/**
+ * A one-period series of counts out of a population (a profile's released cells at one level), with
+ * references (the gemeenten's released cells), for the funnel test. Values are percentages.
+ */
+export function seriesFromCounts(input: {
+  readonly indicator: SeriesIndicator;
+  readonly level: AreaLevel;
+  readonly division: number;
+  readonly period: string;
+  readonly areas: readonly CountArea[];
+  readonly references: readonly {
+    readonly code: string;
+    readonly count: number;
+    readonly population: number;
+  }[];
+}): IndicatorSeries {
+  const n = input.areas.length;
+  const values = new Float64Array(n);
+  const numerators = new Float64Array(n);
+  const denominators = new Float64Array(n);
+  input.areas.forEach((a, i) => {
+    numerators[i] = a.count;
+    denominators[i] = a.population;
+    values[i] = a.population > 0 ? (100 * a.count) / a.population : NaN;
+  });
+  const references = new Map<string, Float64Array>();
+  const referenceCounts = new Map<string, { numerator: Float64Array; denominator: Float64Array }>();
+  for (const r of input.references) {
+    references.set(r.code, Float64Array.of(r.population > 0 ? (100 * r.count) / r.population : NaN));
+    referenceCounts.set(r.code, {
+      numerator: Float64Array.of(r.count),
+      denominator: Float64Array.of(r.population),
+    });
+  }
+  return {
+    indicator: input.indicator,
+    level: input.level,
+    division: input.division,
+    periods: [input.period],
+    areas: input.areas.map((a) => a.code),
+    gemeenten: input.areas.map((a) => a.gemeente),
+    values: [values],
+    numerators: [numerators],
+    denominators: [denominators],
+    references,
+    referenceCounts,
+  };
+}

@@ -13,6 +13,7 @@ import type { ReleasedView, Releaser, RequestContext } from "../release/release-
 import { AlertService } from "../services/alert-service.js";
 import type { CubeService } from "../services/cube-service.js";
 import type { DetectionService } from "../services/detection-service.js";
+import type { ProfileService } from "../services/profile-service.js";
 import { ALERT_STATUSES, getAlert, getRun, listRuns, updateAlertStatus } from "../store/alert-repository.js";
 import type { AuditLog } from "../store/audit-repository.js";
 import type { Database } from "../store/database.js";
@@ -25,6 +26,8 @@ export interface AlertRouteDeps {
   readonly releaser: Releaser;
   readonly audit: AuditLog;
   readonly detection: DetectionService;
+  /** Profiles whose tests alerts may carry (their access subjects and attribution). */
+  readonly profiles?: ProfileService;
   readonly operatorToken: string | undefined;
   readonly contextOf: (request: FastifyRequest) => RequestContext;
   readonly sendView: (request: FastifyRequest, reply: FastifyReply, view: ReleasedView) => FastifyReply;
@@ -49,7 +52,7 @@ const SETTABLE = ["acknowledged", "investigating", "closed", "new"] as const;
 
 export function registerAlertRoutes(server: FastifyInstance, deps: AlertRouteDeps): void {
   const { db } = deps;
-  const alerts = new AlertService(db, deps.releaser, deps.cube, deps.detection);
+  const alerts = new AlertService(db, deps.releaser, deps.cube, deps.detection, deps.profiles);
   const app = server.withTypeProvider<ZodTypeProvider>();
   // A finished run changes alerts: forget released views, like an import does.
   deps.detection.onFinished(() => deps.cube.invalidate());

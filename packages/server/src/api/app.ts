@@ -129,8 +129,6 @@ export async function buildApp(options: AppOptions): Promise<App> {
   const audit = new AuditLog(db);
   const releaser = new Releaser(options.policy ?? OPEN_DATA_POLICY, audit);
   const cube = new CubeService(db, releaser);
-  const detection = new DetectionService(db, options.detection ?? DEFAULT_DETECTION_SETTINGS);
-  if (!db.readOnly) await detection.recover();
   const geoCache = new BodyCache();
   cube.onInvalidate(() => geoCache.clear());
 
@@ -479,7 +477,7 @@ export async function buildApp(options: AppOptions): Promise<App> {
   );
 
   registerVaultRoutes(server, { db });
-  registerProfileRoutes(server, {
+  const profiles = registerProfileRoutes(server, {
     db,
     cube,
     releaser,
@@ -490,12 +488,16 @@ export async function buildApp(options: AppOptions): Promise<App> {
     ...(options.disclosure ? { disclosure: options.disclosure } : {}),
   });
 
+  // Early warning over the indicators and the profiles (their released cells).
+  const detection = new DetectionService(db, options.detection ?? DEFAULT_DETECTION_SETTINGS, profiles);
+  if (!db.readOnly) await detection.recover();
   registerAlertRoutes(server, {
     db,
     cube,
     releaser,
     audit,
     detection,
+    profiles,
     operatorToken: options.operatorToken,
     contextOf,
     sendView,

@@ -117,8 +117,8 @@ class LocalBackend implements Backend {
         valuesView: (ctx, req, action) => profiles.indicatorValuesView(ctx, req, action),
       });
       cube.onInvalidate(() => profiles.invalidate());
-      const detection = new DetectionService(db, detectionSettings);
-      const alerts = new AlertService(db, releaser, cube, detection);
+      const detection = new DetectionService(db, detectionSettings, profiles);
+      const alerts = new AlertService(db, releaser, cube, detection, profiles);
       this.parts = { db, audit, cube, profiles, detection, alerts };
     }
   }

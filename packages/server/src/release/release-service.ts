@@ -227,6 +227,25 @@ export class Releaser {
       const tests: ReleasedAlertTest[] = [];
       let hidden = 0;
       for (const t of alert.tests) {
+        const profile = loaded.profiles?.get(t.indicatorId);
+        if (profile) {
+          // A profile test: its figures are released cells of the protected table already.
+          const access = decideAccess(this.policy, actor, {
+            indicatorId: profile.subject.indicatorId,
+            domain: profile.subject.domain,
+            sourceOpen: false,
+            synthetic: profile.subject.synthetic,
+            areaCode: alert.areaCode,
+            level: alert.level,
+          });
+          if (!access.allowed) {
+            hidden++;
+            deniedReason ??= access.reason;
+            continue;
+          }
+          tests.push({ ...t, status: "released", attribution: profile.attribution });
+          continue;
+        }
         const ind = loaded.indicators.get(t.indicatorId);
         if (!ind) {
           hidden++;
@@ -460,6 +479,8 @@ export class Releaser {
 export interface AlertLoad<C> {
   readonly alerts: readonly AlertRow[];
   readonly indicators: ReadonlyMap<string, IndicatorRow>;
+  /** Profiles by `profile:<id>`: what their tests are about, for the access policy, and their attribution. */
+  readonly profiles?: ReadonlyMap<string, { readonly subject: ProfileSubject; readonly attribution: string }>;
   /** Whatever the shaping needs besides the alerts (paging, filters…); no raw figures. */
   readonly context: C;
 }

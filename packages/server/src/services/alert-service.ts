@@ -5,7 +5,14 @@
  * disclosure control of its figures, one audit record per request.
  */
 import type { AreaLevel, Domain } from "@wijkradar/core";
-import type { ReleasedAlert, ReleasedView, Releaser, RequestContext } from "../release/release-service.js";
+import type {
+  ProfileSubject,
+  ReleasedAlert,
+  ReleasedView,
+  Releaser,
+  RequestContext,
+} from "../release/release-service.js";
+import type { ProfileService } from "./profile-service.js";
 import { getAlert, listAlerts, type AlertEvent, type AlertStatus } from "../store/alert-repository.js";
 import type { Database } from "../store/database.js";
 import { NotFoundError } from "../errors.js";
@@ -33,7 +40,30 @@ export class AlertService {
     private readonly releaser: Releaser,
     private readonly cube: CubeService,
     private readonly detection: DetectionService,
+    private readonly profileService?: ProfileService,
   ) {}
+
+  /** What each profile's tests are about (access policy) and their attribution. */
+  private async profiles(): Promise<
+    Map<string, { subject: ProfileSubject; attribution: string }> | undefined
+  > {
+    if (!this.profileService) return undefined;
+    const out = new Map<string, { subject: ProfileSubject; attribution: string }>();
+    for (const rec of await this.profileService.list()) {
+      const def = rec.definition;
+      const id = `profile:${def.id}`;
+      out.set(id, {
+        subject: {
+          indicatorId: id,
+          domain: def.domain,
+          synthetic: await this.profileService.synthetic(def),
+          perturbed: this.profileService.rulesOf(def).perturbation.maxNoise > 0,
+        },
+        attribution: (await this.profileService.attribution(def)).attribution,
+      });
+    }
+    return out;
+  }
 
   /** The ranked list; totals count the alerts the caller may see. */
   listView(ctx: RequestContext, q: AlertListQuery): Promise<ReleasedView> {
@@ -59,6 +89,7 @@ export class AlertService {
           })
         ).alerts,
         indicators: await this.cube.indicators(),
+        ...(this.profileService ? { profiles: await this.profiles() } : {}),
         context: { limit, offset },
       }),
       (result, c) => ({
@@ -82,6 +113,7 @@ export class AlertService {
       async () => ({
         alerts: (await listAlerts(this.db, { ...q, limit: 1_000_000 })).alerts,
         indicators: await this.cube.indicators(),
+        ...(this.profileService ? { profiles: await this.profiles() } : {}),
         context: { level: q.level, division: q.division ?? null },
       }),
       (result, c) => {
@@ -125,6 +157,7 @@ export class AlertService {
       async () => ({
         alerts: [found.alert],
         indicators: await this.cube.indicators(),
+        ...(this.profileService ? { profiles: await this.profiles() } : {}),
         context: { events: found.events },
       }),
       (result, c) => {

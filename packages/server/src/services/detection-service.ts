@@ -11,8 +11,12 @@ import {
   detectSeries,
   MODEL_VERSION,
   prepareWeights,
+  PROFILE_PREFIX,
+  seriesFromCounts,
+  type CountArea,
   type DetectionSettings,
   type IndicatorSeries,
+  type ProfileDefinition,
   type PreparedWeights,
   type SeriesIndicator,
   type TestBatch,
@@ -25,6 +29,7 @@ import {
   type RunRow,
 } from "../store/alert-repository.js";
 import type { Database } from "../store/database.js";
+import type { GemeenteTable } from "./profile-service.js";
 import { detectionIndicators, detectionValues, weightsGeometry } from "../store/detection-repository.js";
 
 export interface RunRequest {
@@ -60,6 +65,72 @@ export interface RunOutcome {
   readonly scopes: readonly string[];
 }
 
+/** Where profile figures come from: the profile service's protected tables (released cells only). */
+export interface ProfileSource {
+  list(): Promise<readonly { readonly definition: ProfileDefinition }[]>;
+  tables(def: ProfileDefinition, date: string): Promise<readonly GemeenteTable[]>;
+  todayUtc(): string;
+}
+
+/** Levels at which profiles are tested: streets (PC6) and buurten. */
+const PROFILE_TEST_LEVELS = ["pc6", "buurt"] as const;
+
+/**
+ * One-period count series of a profile from its protected gemeente tables: only RELEASED cells (the
+ * same perturbed numbers every route shows), with the gemeenten's released cells as references.
+ */
+export function profileSeries(
+  def: ProfileDefinition,
+  date: string,
+  tables: readonly GemeenteTable[],
+): IndicatorSeries[] {
+  if (def.polarity === "neutral") return [];
+  const indicator: SeriesIndicator = {
+    id: `${PROFILE_PREFIX}${def.id}`,
+    domain: def.domain,
+    polarity: def.polarity,
+    kind: "percentage",
+  };
+  const out: IndicatorSeries[] = [];
+  for (const level of PROFILE_TEST_LEVELS) {
+    const byDivision = new Map<
+      number,
+      { areas: CountArea[]; references: { code: string; count: number; population: number }[] }
+    >();
+    for (const t of tables) {
+      const division = t.division ?? 0;
+      let entry = byDivision.get(division);
+      if (!entry) byDivision.set(division, (entry = { areas: [], references: [] }));
+      const released = (id: string) => {
+        const c = t.protected.get(id);
+        return c && c.status === "released" && c.count !== null && c.population !== null && c.population > 0
+          ? { count: c.count, population: c.population }
+          : null;
+      };
+      const g = released(`gemeente:${t.gemeente}`);
+      if (g) entry.references.push({ code: t.gemeente, ...g });
+      for (const cell of t.cells.values()) {
+        if (cell.level !== level) continue;
+        const r = released(cell.id);
+        if (r) entry.areas.push({ code: cell.code, gemeente: t.gemeente, ...r });
+      }
+    }
+    for (const [division, e] of byDivision)
+      if (e.areas.length > 0)
+        out.push(
+          seriesFromCounts({
+            indicator,
+            level,
+            division,
+            period: date,
+            areas: e.areas,
+            references: e.references,
+          }),
+        );
+  }
+  return out;
+}
+
 export class DetectionService {
   private queue: Promise<unknown> = Promise.resolve();
   private closing = false;
@@ -70,6 +141,7 @@ export class DetectionService {
   constructor(
     private readonly db: Database,
     readonly settings: DetectionSettings,
+    private readonly profiles?: ProfileSource,
   ) {}
 
   /** Marks runs a stopped process left "running" as failed. */
@@ -177,6 +249,12 @@ export class DetectionService {
       request.divisions,
     );
     const series = buildSeries(columns, byId);
+    // Profiles over the microdata vault: their released cells, tested like rates with counts.
+    if (this.profiles && !request.indicators) {
+      const date = this.profiles.todayUtc();
+      for (const rec of await this.profiles.list())
+        series.push(...profileSeries(rec.definition, date, await this.profiles.tables(rec.definition, date)));
+    }
     const weights = new Map<string, PreparedWeights | null>();
     const weightsFor = async (s: IndicatorSeries): Promise<PreparedWeights | null> => {
       if (!(this.settings.space.levels as readonly string[]).includes(s.level)) return null;
@@ -207,7 +285,7 @@ export class DetectionService {
         total: series.length,
         current: `${s.indicator.id} ${s.level} ${s.division}`,
       });
-      scopes.add(`${s.division}:${s.level}`);
+      scopes.add(`${s.indicator.id.startsWith(PROFILE_PREFIX) ? "p:" : ""}${s.division}:${s.level}`);
       for (const b of detectSeries(s, this.settings, await weightsFor(s))) batches.push(b);
       done++;
       // Let the server answer requests between series.

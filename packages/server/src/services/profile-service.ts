@@ -488,7 +488,7 @@ export class ProfileService {
       definition: def.description,
       unit: "%",
       domain: def.domain,
-      polarity: "higher-is-worse" as const,
+      polarity: def.polarity,
       kind: "percentage" as const,
       decimals: 1,
       periods,

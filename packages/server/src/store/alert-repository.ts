@@ -198,7 +198,7 @@ function storedTests(a: AlertDraft): StoredTest[] {
 }
 
 /**
- * Stores a run's outcome for its scopes (`<division>:<level>`) in one transaction: alerts found again
+ * Stores a run's outcome for its scopes (`<division>:<level>`, profiles `p:<division>:<level>`) in one transaction: alerts found again
  * are updated (a closed one reopens), new ones are opened, alerts of the scopes not found again become
  * inactive ("resolved by the data") with their status kept; the scopes' area signals are replaced.
  */
@@ -244,7 +244,10 @@ export async function saveRunResults(
     });
     const scopeList = result.scopes.map(() => "?").join(", ") || "NULL";
     const scopeParams: SqlParam[] = [...result.scopes];
-    const inScope = `(division::VARCHAR || ':' || level) IN (${scopeList})`;
+    // Scopes: `<division>:<level>` for indicator alerts, `p:<division>:<level>` for profile alerts.
+    const inScope = `((CASE WHEN key LIKE 'p:%' THEN 'p:' ELSE '' END) || division::VARCHAR || ':' || level) IN (${scopeList})`;
+    const signalScopes = result.scopes.filter((x) => !x.startsWith("p:"));
+    const signalScopeList = signalScopes.map(() => "?").join(", ") || "NULL";
     // Events first, while the old statuses are still there.
     await ex.run(
       `INSERT INTO alert_events
@@ -289,7 +292,10 @@ export async function saveRunResults(
        WHERE active AND ${inScope} AND key NOT IN (SELECT key FROM alert_staging)`,
       scopeParams,
     );
-    await ex.run(`DELETE FROM area_signals WHERE ${inScope}`, scopeParams);
+    await ex.run(
+      `DELETE FROM area_signals WHERE (division::VARCHAR || ':' || level) IN (${signalScopeList})`,
+      signalScopes,
+    );
     await appendSummaries(ex, runId, result.summaries);
     await ex.run("DELETE FROM alert_staging");
     await ex.run(

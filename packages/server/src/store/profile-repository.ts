@@ -8,6 +8,7 @@ import {
   ageBirthBounds,
   daysBefore,
   nearProfiles,
+  ProfileDefinitionSchema,
   profileFacts,
   type Condition,
   type ProfileDefinition,
@@ -32,7 +33,8 @@ const PROFILE_SELECT = `SELECT definition, strftime(created_at, '%Y-%m-%dT%H:%M:
   strftime(updated_at, '%Y-%m-%dT%H:%M:%SZ') AS updated_at FROM profiles`;
 
 const toRecord = (r: RawProfile): ProfileRecord => ({
-  definition: JSON.parse(r.definition) as ProfileDefinition,
+  // Parsed again: definitions stored before a field existed get its default (e.g. polarity).
+  definition: ProfileDefinitionSchema.parse(JSON.parse(r.definition)),
   createdAt: r.created_at,
   createdBy: r.created_by,
   updatedAt: r.updated_at,
