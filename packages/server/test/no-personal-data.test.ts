@@ -54,6 +54,19 @@ beforeAll(async () => {
   for (const i of indicators) if (!byKind.has(i.kind)) byKind.set(i.kind, i.id);
   const ids = [...byKind.values(), ...profiles.map((p) => `profile:${p}`)];
   const codes = ["NL01", "GM0034", "WK003402", "BU00340201", "1312", "1312AB"];
+  // Real alert and run ids (the global setup ran the first detection, profiles included).
+  const alertIds = (
+    JSON.parse(
+      (await app.server.inject({ method: "GET", url: "/api/alerts?parent=GM0034&limit=20" })).body,
+    ) as {
+      alerts: { id: number }[];
+    }
+  ).alerts.map((a) => String(a.id));
+  const runIds = (
+    JSON.parse((await app.server.inject({ method: "GET", url: "/api/detection/runs" })).body) as {
+      runs: { id: number }[];
+    }
+  ).runs.map((r) => String(r.id));
   const levels = ["land", "gemeente", "wijk", "buurt", "pc4", "pc6"];
 
   const urls = new Set<string>();
@@ -72,13 +85,25 @@ beforeAll(async () => {
     };
     expand("code", codes);
     expand("level", levels);
-    expand("id", route.startsWith("/api/profiles") ? profiles : ids);
+    expand(
+      "id",
+      route.startsWith("/api/profiles")
+        ? profiles
+        : route.startsWith("/api/alerts")
+          ? alertIds
+          : route.startsWith("/api/detection")
+            ? runIds
+            : ids,
+    );
     for (const e of expansions) {
       urls.add(e);
       if (e.includes("/values")) for (const l of levels) urls.add(`${e}?level=${l}&parent=GM0034`);
     }
   }
   urls.add("/api/areas?q=Almere&limit=50");
+  urls.add("/api/alerts?parent=GM0034&limit=1000&active=all");
+  urls.add("/api/alerts?indicator=profile:eenzaamheid-65plus&active=all");
+  for (const l of levels) urls.add(`/api/alerts/map?level=${l}&parent=GM0034`);
   urls.add("/api/geo/buurt?parent=GM0034&dataDivision=2020");
   for (const url of urls) await get(url);
 }, 300_000);
@@ -118,6 +143,10 @@ describe("no endpoint, export or log returns a record, a pseudonym or an identif
     expect(profileBodies.length).toBeGreaterThanOrEqual(15);
     expect(profileBodies.some(([, b]) => b.includes('"released"'))).toBe(true);
     expect(profileBodies.some(([, b]) => b.includes('"suppressed"'))).toBe(true);
+    // …and alerts with their explanations.
+    expect([...bodies].some(([u, b]) => /^\/api\/alerts\/\d+$/.test(u) && b.includes('"explanation"'))).toBe(
+      true,
+    );
     const bad = [...bodies].flatMap(([url, body]) => findings(body).map((f) => `${url}: ${f}`));
     expect(bad).toEqual([]);
   });
