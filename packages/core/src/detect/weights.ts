@@ -267,8 +267,8 @@ class CellHash {
  * Queen contiguity (spdep::poly2nb(queen = TRUE, snap)): two areas are neighbours when a boundary
  * vertex of one lies within `snap` (Euclidean, in degrees) of a boundary vertex of the other. Only
  * vertices are compared, as in spdep; TopoJSON-derived geometry shares its arcs' vertices exactly.
- * Vertices go into a hash grid of cells 2·snap wide, so each vertex is compared only with the
- * vertices of at most four cells. Areas without geometry (null) and areas that touch nothing are
+ * Vertices go into a hash grid of cells 2·snap wide (at least 2⁻⁴⁰ of the largest coordinate), so
+ * each vertex is compared only with the vertices of at most four cells. Areas without geometry (null) and areas that touch nothing are
  * islands, listed in `islands`.
  *
  * @param options.snap distance in degrees within which two vertices count as one; default
@@ -306,8 +306,14 @@ export function queenContiguity(
   const owner = new Int32Array(count);
   for (let i = 0; i < n; i++) owner.fill(i, start[i], start[i + 1]);
 
-  const cell = 2 * snap;
-  const cellOf = (c: number) => (cell > 0 ? Math.floor(c / cell) : c);
+  // Cells at least 2·snap wide, so the square of side 2·snap around a vertex meets at most four.
+  // A larger cell is always correct (only more candidates): the floor keeps cell numbers exact
+  // integers (below 2^53) for a tiny or zero snap.
+  let maxAbs = 1;
+  for (let k = 0; k < count; k++)
+    maxAbs = Math.max(maxAbs, Math.abs(xs[k] as number), Math.abs(ys[k] as number));
+  const cell = Math.max(2 * snap, maxAbs * 2 ** -40);
+  const cellOf = (c: number) => Math.floor(c / cell);
   const hash = new CellHash(count);
   const next = new Int32Array(count);
   for (let k = 0; k < count; k++) {
@@ -348,9 +354,7 @@ export function queenContiguity(
               found.push(j);
             }
           }
-          if (cell === 0) break;
         }
-        if (cell === 0) break;
       }
     }
     rows.push(Int32Array.from(found).sort());
