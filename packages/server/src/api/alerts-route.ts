@@ -189,6 +189,10 @@ export function registerAlertRoutes(server: FastifyInstance, deps: AlertRouteDep
           .object({
             indicators: z.array(z.string().min(1).max(80)).min(1).optional(),
             divisions: z.array(z.number().int().min(1900).max(2100)).min(1).optional(),
+            profiles: z
+              .boolean()
+              .optional()
+              .describe("test the profiles too (default: when no indicators are named)"),
           })
           .strict()
           .optional(),
@@ -205,6 +209,7 @@ export function registerAlertRoutes(server: FastifyInstance, deps: AlertRouteDep
         actor: "operator",
         ...(request.body?.indicators ? { indicators: request.body.indicators } : {}),
         ...(request.body?.divisions ? { divisions: request.body.divisions } : {}),
+        ...(request.body?.profiles === undefined ? {} : { profiles: request.body.profiles }),
       });
       started.done.catch((e: unknown) => request.log.error({ err: e }, "detection run failed"));
       const runId = await started.runId;

@@ -59,6 +59,8 @@ export interface Backend {
 export interface DetectRequest {
   readonly indicators?: readonly string[];
   readonly divisions?: readonly number[];
+  /** Test the profiles too (default: when no indicators are named). */
+  readonly profiles?: boolean;
 }
 export interface RunProgressInfo {
   readonly runId: number;
@@ -180,6 +182,7 @@ class LocalBackend implements Backend {
         actor: cliContext().actor.id,
         ...(req.indicators ? { indicators: req.indicators } : {}),
         ...(req.divisions ? { divisions: req.divisions } : {}),
+        ...(req.profiles === undefined ? {} : { profiles: req.profiles }),
       });
       audit.record({
         at: new Date(),

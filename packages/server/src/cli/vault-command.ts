@@ -16,6 +16,7 @@ import { readServerFile } from "../server-file.js";
 import { importMicrodata, type MicrodataImportReport } from "../vault/import-microdata.js";
 import { createKeyFile, defaultKeyFile, loadKeyRing } from "../vault/keys.js";
 import { importPc6Lookup, purge, registerSourcesFromFile } from "../vault/registry.js";
+import { openBackend } from "./backend.js";
 import { progressReporter } from "./progress.js";
 import { cliUser, type Io } from "./shared.js";
 
@@ -161,8 +162,9 @@ export function registerVaultCommands(program: Command, io: Io): void {
         "--mapping <file>",
         "microdata mapping (YAML or JSON); see data/demo/microdata for examples",
       )
-      .option("--dry-run", "validate and report, write nothing"),
-  ).action(async (file: string, opts: DbFlags & { mapping: string; dryRun?: boolean }) => {
+      .option("--dry-run", "validate and report, write nothing")
+      .option("--no-detect", "do not test the profiles for early warning afterwards"),
+  ).action(async (file: string, opts: DbFlags & { mapping: string; dryRun?: boolean; detect: boolean }) => {
     const progress = progressReporter("vault import");
     try {
       const report = await withDb(io, opts, false, async (db, cfg, audit) => {
@@ -181,6 +183,22 @@ export function registerVaultCommands(program: Command, io: Io): void {
       });
       progress.stop();
       printVaultReport(io, report);
+      if (report.status === "imported" && opts.detect) {
+        // The profiles' figures changed: early warning over the profiles (the open data is unchanged).
+        const cfg = loadConfig({
+          env: io.env,
+          flags: { db: opts.db, config: opts.config, keyFile: opts.keyFile },
+        });
+        const backend = await openBackend(cfg, "write");
+        try {
+          const o = await backend.detect({ indicators: [], profiles: true });
+          io.err(
+            `wijkradar: early-warning run ${o.runId} over the profiles: ${o.alerts} alerts (${o.message ?? ""})`,
+          );
+        } finally {
+          await backend.close();
+        }
+      }
     } finally {
       progress.stop();
     }

@@ -40,6 +40,8 @@ export interface RunRequest {
   readonly indicators?: readonly string[];
   /** Only these divisions (default: all). */
   readonly divisions?: readonly number[];
+  /** Test the profiles too (default: when no indicators are named; `indicators: []` with this: profiles only). */
+  readonly profiles?: boolean;
 }
 
 export interface RunProgress {
@@ -250,7 +252,7 @@ export class DetectionService {
     );
     const series = buildSeries(columns, byId);
     // Profiles over the microdata vault: their released cells, tested like rates with counts.
-    if (this.profiles && !request.indicators) {
+    if (this.profiles && (request.profiles ?? !request.indicators)) {
       const date = this.profiles.todayUtc();
       for (const rec of await this.profiles.list())
         series.push(...profileSeries(rec.definition, date, await this.profiles.tables(rec.definition, date)));
