@@ -33,6 +33,7 @@ const BENCHMARKS = [
   "vault",
   "counts",
   "detection",
+  "backtest",
 ] as const;
 
 /** Minutes a benchmark may take (default 15): vault builds 18 M persons once and waits for a quiet machine. */

@@ -14,3 +14,4 @@ export * from "./model.js";
 export * from "./assess.js";
 export * from "./series.js";
 export * from "./engine.js";
+export * from "./backtest.js";
