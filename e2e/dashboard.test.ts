@@ -297,6 +297,7 @@ describe("the dashboard in a desktop browser", () => {
         en.nav.table,
         en.nav.profile,
         en.nav.compare,
+        en.nav.alerts,
       ]);
       expect(await text(".legend-title")).toContain(indicator((await rendered(page)).indicator).name.en);
       expect(await text(".lang-switch")).toBe("Nederlands");
@@ -323,7 +324,7 @@ describe("the dashboard in a desktop browser", () => {
     await open("/");
     await waitForMap(page);
     const order: string[] = [];
-    for (let i = 0; i < 7; i++) {
+    for (let i = 0; i < 8; i++) {
       await page.keyboard.press("Tab");
       const f = await focused(page);
       order.push(f.id ? `#${f.id}` : f.cls ? `.${f.cls.split(" ")[0]}` : `${f.tag}:${f.text}`);
@@ -335,6 +336,7 @@ describe("the dashboard in a desktop browser", () => {
       `a:${nl.nav.table}`,
       `a:${nl.nav.profile}`,
       `a:${nl.nav.compare}`,
+      `a:${nl.nav.alerts}`,
       "#area-search",
     ]);
 

@@ -28,6 +28,7 @@ const PHONE = { width: 375, height: 812 };
 const TABLET = { width: 768, height: 1024 };
 const nl = JSON.parse(readFileSync(join(ROOT, "packages", "web", "src", "locales", "nl.json"), "utf8")) as {
   tooltip: { drill: string; profile: string };
+  alertLegend: { open: string };
 };
 
 describe("the dashboard on touch screens", () => {
@@ -161,6 +162,39 @@ describe("the dashboard on touch screens", () => {
     await waitForMap(page, { parent: "GM0034" });
     const violations = await axeViolations(page);
     expect(violations, violations.join("\n")).toEqual([]);
+  });
+
+  it("phone: the alert layer; a tap on a red buurt pins its alerts, and “Signaal openen” opens the strongest", async () => {
+    await page.setViewportSize(PHONE);
+    await open("/?a=GM0034&l=buurt&lay=alerts");
+    await page
+      .locator("[data-testid=map][data-layer=alerts][data-state=ready]")
+      .waitFor({ state: "attached" });
+    const layer = (await (
+      await fetch(`${s.base}/api/alerts/map?level=buurt&division=2020&parent=GM0034`)
+    ).json()) as {
+      areas: { code: string; severity: string; alerts: number }[];
+    };
+    let tapped: string | undefined;
+    for (const a of layer.areas.filter((x) => x.severity === "red")) {
+      const point = await pointOfArea(page, a.code);
+      if (!point) continue;
+      await page.touchscreen.tap(point.x, point.y);
+      tapped = a.code;
+      break;
+    }
+    expect(tapped, "a red buurt drawn on the map").toBeDefined();
+    const tip = page.locator("[data-testid=tooltip].pinned");
+    await tip.locator("[data-testid=tooltip-alert]").waitFor();
+    await expectFits("phone, alert layer with a pinned tooltip");
+    await tip.getByRole("button", { name: nl.alertLegend.open }).tap();
+    await page.waitForURL((u) => u.searchParams.get("v") === "alert");
+    const top = (await (
+      await fetch(`${s.base}/api/alerts?area=${tapped}&level=buurt&division=2020&limit=1`)
+    ).json()) as { alerts: { id: number }[] };
+    expect(query(page)).toMatchObject({ v: "alert", id: String(top.alerts[0]!.id) });
+    await page.locator("[data-testid=alert-test]").first().waitFor();
+    await expectFits("phone, alert page");
   });
 
   it("tablet: loads, drills into Almere by tapping, fits 768 px", async () => {

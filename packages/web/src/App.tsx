@@ -12,6 +12,8 @@ import { MapPage } from "./pages/MapPage";
 // Charts and the profile are loaded when first opened: the map comes first.
 const ProfilePage = lazy(() => import("./pages/ProfilePage"));
 const ComparePage = lazy(() => import("./pages/ComparePage"));
+const AlertsPage = lazy(() => import("./pages/AlertsPage"));
+const AlertPage = lazy(() => import("./pages/AlertPage"));
 
 export function App({ initialLang }: { readonly initialLang: Lang }) {
   const { t, i18n } = useTranslation();
@@ -46,6 +48,10 @@ export function App({ initialLang }: { readonly initialLang: Lang }) {
     body = <ProfilePage />;
   } else if (state.view === "compare") {
     body = <ComparePage />;
+  } else if (state.view === "alerts") {
+    body = <AlertsPage />;
+  } else if (state.view === "alert") {
+    body = <AlertPage />;
   } else {
     body = <MapPage />;
   }

@@ -4,8 +4,12 @@
  * server's problem+json detail so the UI can say what went wrong.
  */
 import type {
+  AlertDetail,
+  AlertList,
+  AlertMapResponse,
   AreaDetail,
   AreaSummary,
+  DetectionRuns,
   GeoResponse,
   Indicator,
   Level,
@@ -50,6 +54,11 @@ export function getJson<T>(url: string): Promise<T> {
   return pending;
 }
 
+/** Without the page cache: for what changes while the page is open (a detection run's progress). */
+export function getFresh<T>(url: string): Promise<T> {
+  return load<T>(url);
+}
+
 function query(params: Record<string, string | number | undefined | null>): string {
   const q = new URLSearchParams();
   for (const [k, v] of Object.entries(params)) if (v !== undefined && v !== null) q.set(k, String(v));
@@ -71,4 +80,32 @@ export const api = {
   search: (q: string, limit = 10) =>
     getJson<{ count: number; areas: AreaSummary[] }>(`/api/areas${query({ q, limit })}`).then((r) => r.areas),
   profile: (code: string) => getJson<ProfileResponse>(`/api/areas/${encodeURIComponent(code)}/profile`),
+  /** Areas of a level (under a parent, in a division): names for lists that carry codes only. */
+  areas: (level: Level, parent: string | null, division: number | undefined, limit = 20000) =>
+    getJson<{ count: number; areas: AreaSummary[] }>(
+      `/api/areas${query({ level, parent, division, limit })}`,
+    ).then((r) => r.areas),
+  alerts: (filter: AlertQuery) => getJson<AlertList>(`/api/alerts${query({ ...filter })}`),
+  alert: (id: number) => getJson<{ alert: AlertDetail | null }>(`/api/alerts/${id}`).then((r) => r.alert),
+  alertMap: (level: Level, division: number | undefined, parent: string | null) =>
+    getJson<AlertMapResponse>(`/api/alerts/map${query({ level, division, parent })}`),
+  runs: () => getFresh<DetectionRuns>("/api/detection/runs"),
 };
+
+/** The filters of GET /api/alerts (lists comma-separated). */
+export interface AlertQuery {
+  readonly severity?: string;
+  readonly status?: string;
+  readonly domain?: string;
+  readonly level?: Level;
+  readonly division?: number;
+  readonly parent?: string;
+  readonly area?: string;
+  readonly indicator?: string;
+  readonly active?: "true" | "false" | "all";
+  readonly limit?: number;
+  readonly offset?: number;
+}
+
+/** The model description for the algorithm register (a download link, not fetched by the app). */
+export const MODEL_URL = "/api/detection/model";

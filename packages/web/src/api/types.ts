@@ -168,3 +168,155 @@ export interface ProfileResponse {
   readonly indicators: number;
   readonly domains: Readonly<Record<string, readonly ProfileEntry[]>>;
 }
+
+// --- early warning (issue 5) ------------------------------------------------------------------
+
+export type AlertSeverity = "red" | "yellow";
+/** red: q below the red threshold; yellow: below the yellow one; blue: tested, no signal; grey: no baseline. */
+export type Severity = AlertSeverity | "blue" | "grey";
+export type AlertStatus = "new" | "acknowledged" | "investigating" | "closed";
+export type DetectorId =
+  | "status-funnel"
+  | "status-standardised"
+  | "dynamics-relative-change"
+  | "dynamics-trend"
+  | "dynamics-counts"
+  | "space-local-moran"
+  | "space-gi-star";
+
+/** An alert in the ranked list: one per area and problem domain, with its strongest test. */
+export interface AlertSummary {
+  readonly id: number;
+  readonly areaCode: string;
+  readonly gemeenteCode: string | null;
+  readonly level: Level;
+  readonly division: number;
+  readonly domain: string;
+  readonly indicatorId: string;
+  readonly detector: DetectorId;
+  readonly detectors: readonly DetectorId[];
+  readonly period: string;
+  readonly effect: number;
+  readonly p: number;
+  readonly q: number;
+  readonly severity: AlertSeverity;
+  readonly score: number;
+  readonly status: AlertStatus;
+  readonly active: boolean;
+  /** Number of released tests (the explanation's length). */
+  readonly tests: number;
+  readonly observed: number | null;
+  readonly expected: number | null;
+  readonly attribution: string | null;
+  readonly updatedAt: string;
+}
+
+export interface AlertList {
+  readonly total: number;
+  readonly limit: number;
+  readonly offset: number;
+  readonly alerts: readonly AlertSummary[];
+}
+
+/** Detector-specific figures of a test (see docs/methods.md); numbers or text. */
+export type TestDetails = Readonly<Record<string, number | string | null>>;
+
+export interface AlertTest {
+  readonly indicatorId: string;
+  readonly detector: DetectorId;
+  readonly period: string;
+  readonly observed: number | null;
+  readonly expected: number | null;
+  readonly effect: number;
+  readonly p: number;
+  readonly q: number;
+  readonly severity: Severity;
+  readonly status: Status;
+  readonly details: TestDetails;
+  readonly attribution: string;
+}
+
+export interface AlertEvent {
+  readonly at: string;
+  readonly actor: string;
+  readonly event: "opened" | "updated" | "reopened" | "status" | "resolved-by-data";
+  readonly status: AlertStatus;
+  readonly reason: string | null;
+  readonly runId: number | null;
+}
+
+export interface DetectionParameters {
+  readonly fdr: number;
+  readonly severity: { readonly red: number; readonly yellow: number };
+  readonly status: {
+    readonly reference: "gemeente" | "land";
+    readonly minComparableAreas: number;
+    readonly winsor: number;
+    readonly minDenominator: number;
+    readonly minScaleFraction: number;
+  };
+  readonly dynamics: { readonly minTrendPeriods: number };
+  readonly space: {
+    readonly permutations: number;
+    readonly seed: number;
+    readonly weights: "queen" | "knn";
+    readonly k: number;
+    readonly minAreas: number;
+    readonly levels: readonly string[];
+  };
+}
+
+export interface AlertDetail extends AlertSummary {
+  readonly statusReason: string | null;
+  readonly statusBy: string | null;
+  readonly statusAt: string | null;
+  readonly firstRun: number;
+  readonly lastRun: number;
+  readonly createdAt: string;
+  readonly explanation: readonly AlertTest[];
+  /** Tests of this alert whose indicators the viewer may not see. */
+  readonly hiddenTests: number;
+  readonly events: readonly AlertEvent[];
+  readonly parameters: DetectionParameters;
+}
+
+export interface AlertMapArea {
+  readonly code: string;
+  readonly division: number;
+  readonly severity: AlertSeverity;
+  readonly domains: readonly string[];
+  readonly alerts: number;
+}
+
+export interface AlertMapResponse {
+  readonly level: Level;
+  readonly division: number | null;
+  readonly areas: readonly AlertMapArea[];
+}
+
+export interface DetectionRun {
+  readonly id: number;
+  readonly trigger: string;
+  readonly startedAt: string;
+  readonly finishedAt: string | null;
+  readonly status: "running" | "finished" | "failed";
+  readonly series: number | null;
+  readonly tests: number | null;
+  readonly alerts: number | null;
+  readonly modelVersion: string;
+  readonly message: string | null;
+  /** The settings the run used (its thresholds among them). */
+  readonly settings?: { readonly severity?: { readonly red: number; readonly yellow: number } };
+}
+
+export interface RunProgress {
+  readonly runId: number;
+  readonly phase: string;
+  readonly done: number;
+  readonly total: number;
+}
+
+export interface DetectionRuns {
+  readonly runs: readonly DetectionRun[];
+  readonly running: RunProgress | null;
+}

@@ -1,5 +1,5 @@
 /** Indicator, level and period (with a player that steps through the periods). */
-import { useEffect, useState } from "react";
+import { useEffect, useState, type ReactNode } from "react";
 import { useTranslation } from "react-i18next";
 import type { Indicator, Level } from "../api/types";
 import { useApp } from "../app-context";
@@ -11,6 +11,7 @@ export function Controls({
   period,
   level,
   levels,
+  children,
 }: {
   readonly indicator: Indicator;
   /** The periods with figures at the shown level, ascending. */
@@ -18,6 +19,8 @@ export function Controls({
   readonly period: string;
   readonly level: Level;
   readonly levels: readonly Level[];
+  /** More fields after the period (the map layer). */
+  readonly children?: ReactNode;
 }) {
   const { t } = useTranslation();
   const { state, update, indicators } = useApp();
@@ -118,6 +121,7 @@ export function Controls({
           </output>
         </div>
       </div>
+      {children}
     </section>
   );
 }

@@ -6,7 +6,7 @@ import type { View } from "../lib/url-state";
 import { SearchBox } from "./SearchBox";
 import { StateLink } from "./StateLink";
 
-const TABS: readonly View[] = ["map", "table", "profile", "compare"];
+const TABS: readonly View[] = ["map", "table", "profile", "compare", "alerts"];
 
 export function Header() {
   const { t } = useTranslation();
@@ -17,6 +17,24 @@ export function Header() {
     if (state.view === "profile") update({ area: area.code }, { push: true });
     else if (state.view === "compare")
       update({ compare: [...new Set([...state.compare, area.code])] }, { push: true });
+    else if (state.view === "alerts")
+      // The inbox filters to the area: a gemeente with its wijken and buurten, else the area itself.
+      update(
+        {
+          filter: {
+            ...state.filter,
+            page: 1,
+            gemeente: area.level === "gemeente" ? area.code : undefined,
+            area: area.level === "gemeente" || area.level === "land" ? undefined : area.code,
+          },
+        },
+        { push: true },
+      );
+    else if (state.view === "alert")
+      update(
+        { view: "map", area: area.code, level: rank(area.level) >= 1 ? area.level : undefined },
+        { push: true },
+      );
     else {
       // Show the area among its siblings at its own level (a buurt among the buurten of its wijk).
       update({ area: area.code, level: rank(area.level) >= 1 ? area.level : undefined }, { push: true });
@@ -39,7 +57,12 @@ export function Header() {
         <ul>
           {TABS.map((view) => (
             <li key={view}>
-              <StateLink patch={{ view }} aria-current={state.view === view ? "page" : undefined}>
+              <StateLink
+                patch={{ view }}
+                aria-current={
+                  state.view === view || (view === "alerts" && state.view === "alert") ? "page" : undefined
+                }
+              >
                 {t(`nav.${view}`)}
               </StateLink>
             </li>

@@ -1,6 +1,6 @@
 /** Name, value, period and references of the area under the pointer (or tapped). */
 import { useTranslation } from "react-i18next";
-import type { ValueRow, ValuesResponse } from "../api/types";
+import type { AlertMapArea, ValueRow, ValuesResponse } from "../api/types";
 import { useApp } from "../app-context";
 import { formatValue, text } from "../lib/format";
 import { StateLink } from "./StateLink";
@@ -16,6 +16,8 @@ export function Tooltip({
   canDrill,
   onDrill,
   onClose,
+  alert,
+  onOpenAlert,
 }: {
   readonly values: ValuesResponse;
   readonly row: ValueRow | undefined;
@@ -28,6 +30,9 @@ export function Tooltip({
   readonly canDrill: boolean;
   readonly onDrill: () => void;
   readonly onClose: () => void;
+  /** The area's alerts when the alert layer is shown. */
+  readonly alert?: AlertMapArea;
+  readonly onOpenAlert?: () => void;
 }) {
   const { t } = useTranslation();
   const { state } = useApp();
@@ -69,16 +74,34 @@ export function Tooltip({
           {t("tooltip.national")}: {formatValue(national.value, ind, state.lang)}
         </p>
       )}
-      {pinned && row && (
+      {alert && (
+        <p className="tooltip-alert" data-testid="tooltip-alert">
+          <span className={`chip severity severity-${alert.severity}`}>
+            {t(`severity.${alert.severity}`)}
+          </span>{" "}
+          {t("alertLegend.tooltip", {
+            count: alert.alerts,
+            domains: alert.domains.map((d) => t(`domain.${d}`)).join(", "),
+          })}
+        </p>
+      )}
+      {pinned && (row || alert) && (
         <div className="tooltip-actions">
+          {alert && onOpenAlert && (
+            <button type="button" onClick={onOpenAlert}>
+              {t("alertLegend.open")}
+            </button>
+          )}
           {canDrill && (
             <button type="button" onClick={onDrill}>
               {t("tooltip.drill")}
             </button>
           )}
-          <StateLink patch={{ view: "profile", area: row.code }} className="button-link">
-            {t("tooltip.profile")}
-          </StateLink>
+          {row && (
+            <StateLink patch={{ view: "profile", area: row.code }} className="button-link">
+              {t("tooltip.profile")}
+            </StateLink>
+          )}
           <button type="button" onClick={onClose} aria-label={t("tooltip.close")}>
             ×
           </button>

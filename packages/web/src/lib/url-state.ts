@@ -1,14 +1,40 @@
 /**
  * The view lives in the URL, so a view can be shared, bookmarked and reloaded, and the browser's back
- * button walks back through drill-downs: ?v=map&i=eenzaam_18plus&p=2020&l=buurt&a=GM0034.
+ * button walks back through drill-downs: ?v=map&i=eenzaam_18plus&p=2020&l=buurt&a=GM0034. The alert
+ * inbox keeps its filters there too (?v=alerts&sev=red&gm=GM0034&pg=2), an alert page its id
+ * (?v=alert&id=8399), and the map its layer (&lay=alerts).
  */
 import { useCallback, useSyncExternalStore } from "react";
-import type { Level } from "../api/types";
+import type { AlertSeverity, AlertStatus, Level } from "../api/types";
 import { CLASS_METHODS, type ClassMethod } from "./classify";
 import type { Lang } from "./format";
 
-export const VIEWS = ["map", "table", "profile", "compare"] as const;
+export const VIEWS = ["map", "table", "profile", "compare", "alerts", "alert"] as const;
 export type View = (typeof VIEWS)[number];
+
+export const ALERT_SEVERITIES: readonly AlertSeverity[] = ["red", "yellow"];
+export const ALERT_STATUSES: readonly AlertStatus[] = ["new", "acknowledged", "investigating", "closed"];
+export const ALERT_LEVELS: readonly Level[] = ["gemeente", "wijk", "buurt"];
+
+/** The filters of the alert inbox; an empty list means every value. */
+export interface AlertFilter {
+  readonly severity: readonly AlertSeverity[];
+  readonly status: readonly AlertStatus[];
+  readonly domain?: string;
+  readonly level?: Level;
+  /** A gemeente: its own alerts and those of its wijken and buurten. */
+  readonly gemeente?: string;
+  /** One area's alerts. */
+  readonly area?: string;
+  /** Also alerts the latest run did not find again. */
+  readonly inactive: boolean;
+  /** 1-based. */
+  readonly page: number;
+}
+
+export const NO_ALERT_FILTER: AlertFilter = { severity: [], status: [], inactive: false, page: 1 };
+
+export type MapLayer = "values" | "alerts";
 
 export interface UrlState {
   readonly view: View;
@@ -21,9 +47,35 @@ export interface UrlState {
   readonly breaks?: string;
   readonly compare: readonly string[];
   readonly lang: Lang;
+  /** The alert of the alert page. */
+  readonly alert?: number;
+  readonly filter: AlertFilter;
+  readonly layer: MapLayer;
 }
 
 const LEVELS: readonly Level[] = ["land", "gemeente", "wijk", "buurt"];
+const AREA_CODE = /^(GM\d{4}|WK\d{6}|BU\d{8})$/;
+
+const list = <T extends string>(text: string | null, allowed: readonly T[]): T[] =>
+  allowed.filter((v) => (text ?? "").split(",").includes(v));
+
+function parseFilter(q: URLSearchParams): AlertFilter {
+  const level = q.get("lvl");
+  const gemeente = (q.get("gm") ?? "").toUpperCase();
+  const area = (q.get("ar") ?? "").toUpperCase();
+  const domain = q.get("dom");
+  const page = Number(q.get("pg"));
+  return {
+    severity: list(q.get("sev"), ALERT_SEVERITIES),
+    status: list(q.get("st"), ALERT_STATUSES),
+    domain: domain && /^[a-z-]{1,40}$/.test(domain) ? domain : undefined,
+    level: ALERT_LEVELS.includes(level as Level) ? (level as Level) : undefined,
+    gemeente: /^GM\d{4}$/.test(gemeente) ? gemeente : undefined,
+    area: AREA_CODE.test(area) ? area : undefined,
+    inactive: q.get("old") === "1",
+    page: Number.isInteger(page) && page >= 1 && page <= 100_000 ? page : 1,
+  };
+}
 
 export function parseState(search: string, fallbackLang: Lang): UrlState {
   const q = new URLSearchParams(search);
@@ -32,6 +84,7 @@ export function parseState(search: string, fallbackLang: Lang): UrlState {
   const level = q.get("l");
   const classes = Number(q.get("k"));
   const lang = q.get("lang");
+  const alert = Number(q.get("id"));
   return {
     view: (VIEWS as readonly string[]).includes(view ?? "") ? (view as View) : "map",
     indicator: q.get("i") ?? undefined,
@@ -48,6 +101,9 @@ export function parseState(search: string, fallbackLang: Lang): UrlState {
       .map((c) => c.trim().toUpperCase())
       .filter(Boolean),
     lang: lang === "en" || lang === "nl" ? lang : fallbackLang,
+    alert: Number.isInteger(alert) && alert >= 1 ? alert : undefined,
+    filter: parseFilter(q),
+    layer: q.get("lay") === "alerts" ? "alerts" : "values",
   };
 }
 
@@ -66,6 +122,19 @@ export function formatState(s: UrlState, fallbackLang: Lang = "nl"): string {
   if (s.classes !== 5) q.set("k", String(s.classes));
   if (s.method === "manual" && s.breaks) q.set("b", s.breaks);
   if (s.compare.length) q.set("c", s.compare.join(","));
+  if (s.layer === "alerts") q.set("lay", "alerts");
+  if (s.view === "alert" && s.alert !== undefined) q.set("id", String(s.alert));
+  if (s.view === "alerts") {
+    const f = s.filter;
+    if (f.severity.length) q.set("sev", f.severity.join(","));
+    if (f.status.length) q.set("st", f.status.join(","));
+    if (f.domain) q.set("dom", f.domain);
+    if (f.level) q.set("lvl", f.level);
+    if (f.gemeente) q.set("gm", f.gemeente);
+    if (f.area) q.set("ar", f.area);
+    if (f.inactive) q.set("old", "1");
+    if (f.page > 1) q.set("pg", String(f.page));
+  }
   if (s.lang !== "nl" || fallbackLang !== "nl") q.set("lang", s.lang);
   const text = q.toString();
   return text ? `/?${text}` : "/";

@@ -31,6 +31,8 @@ export interface MapViewProps {
   readonly hovered: string | null;
   readonly selected: string | null;
   readonly label: string;
+  /** What the fills show ("values", "alerts"): set on the container as data-layer once painted. */
+  readonly layer?: string;
   readonly onHover: (code: string | null, point?: { x: number; y: number }) => void;
   readonly onActivate: (code: string, point: { x: number; y: number }, touch: boolean) => void;
 }
@@ -268,17 +270,21 @@ export function MapView(props: MapViewProps) {
       );
     }
     map.setFilter("areas-suppressed", ["in", ["get", "code"], ["literal", suppressed]]);
+    // The alert layer colours boundaries without data grey itself (no baseline): no dots over them.
+    const layer = props.layer ?? "values";
+    map.setLayoutProperty("areas-other-division", "visibility", layer === "values" ? "visible" : "none");
     const key = props.renderKey;
     const el = container.current;
     if (el) el.dataset.state = "rendering";
     map.once("idle", () => {
       if (!el) return;
       el.dataset.rendered = key;
+      el.dataset.layer = layer;
       el.dataset.state = "ready";
       performance.mark("wijkradar:choropleth", { detail: key });
     });
     map.triggerRepaint();
-  }, [map, props.geo, props.fills, props.renderKey]);
+  }, [map, props.geo, props.fills, props.renderKey, props.layer]);
 
   // Hover and selection outlines (from the map itself or from the linked ranking list).
   useEffect(() => {

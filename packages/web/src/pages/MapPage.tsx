@@ -7,6 +7,7 @@ import { useTranslation } from "react-i18next";
 import { api } from "../api/client";
 import type { ValueRow } from "../api/types";
 import { useApp } from "../app-context";
+import { AlertLegend } from "../components/AlertLegend";
 import { Breadcrumb } from "../components/Breadcrumb";
 import { Controls } from "../components/Controls";
 import { DataTable } from "../components/DataTable";
@@ -14,6 +15,7 @@ import { Legend } from "../components/Legend";
 import { Ranking } from "../components/Ranking";
 import { StateLink } from "../components/StateLink";
 import { Tooltip } from "../components/Tooltip";
+import { alertLayer } from "../lib/alerts";
 import { areaChain } from "../lib/area-chain";
 import { chooseIndicator, classify, resolveScope } from "../lib/choropleth";
 import { text } from "../lib/format";
@@ -78,6 +80,27 @@ export function MapPage() {
     () => (current ? classify(current, geoValue, state.method, state.classes, state.breaks) : undefined),
     [current, geoValue, state.method, state.classes, state.breaks],
   );
+  // The alert layer: areas by the worst severity of their alerts (issue 5), same level and division.
+  const showAlerts = state.layer === "alerts";
+  const alertMap = useAsync(
+    () => (showAlerts && current ? api.alertMap(current.level, current.division, current.parent) : undefined),
+    [showAlerts, current?.level, current?.division, current?.parent],
+  );
+  const alertMapValue =
+    showAlerts &&
+    alertMap.value &&
+    current &&
+    alertMap.value.level === current.level &&
+    alertMap.value.division === current.division
+      ? alertMap.value
+      : undefined;
+  const alerts = useMemo(
+    () => (geoValue && alertMapValue ? alertLayer(geoValue, alertMapValue) : undefined),
+    [geoValue, alertMapValue],
+  );
+  const runs = useAsync(() => (showAlerts ? api.runs() : undefined), [showAlerts]);
+  const latestRun = runs.value?.runs.find((r) => r.status === "finished");
+  const [opening, setOpening] = useState<string | null>(null);
 
   const panel = useRef<HTMLDivElement>(null);
   const [hovered, setHovered] = useState<string | null>(null);
@@ -102,6 +125,24 @@ export function MapPage() {
     [next, update, current?.level],
   );
 
+  /** Opens the alert page of the area's strongest alert (the API ranks them); drills down if it has none. */
+  const openAlert = (code: string) => {
+    if (!current) return;
+    setTip(null);
+    setOpening(code);
+    api
+      .alerts({ area: code, level: current.level, division: current.division, limit: 1 })
+      .then(
+        (list) => {
+          const first = list.alerts[0];
+          if (first) update({ view: "alert", alert: first.id }, { push: true });
+          else drill(code);
+        },
+        () => drill(code),
+      )
+      .finally(() => setOpening(null));
+  };
+
   if (!ind || !period || !scope) return <p className="page-error">{t("map.noIndicators")}</p>;
 
   const renderKey = current
@@ -114,7 +155,12 @@ export function MapPage() {
     area: crumbs?.at(-1)?.name ?? t("level.land"),
   });
   const tipRow = tip ? rowsByCode.get(tip.code) : undefined;
-  const loading = values.state === "loading" || geo.state === "loading" || chain.state === "loading";
+  const loading =
+    values.state === "loading" ||
+    geo.state === "loading" ||
+    chain.state === "loading" ||
+    (showAlerts && alertMap.state === "loading") ||
+    opening !== null;
   const error =
     values.state === "error"
       ? values.error
@@ -122,12 +168,41 @@ export function MapPage() {
         ? geo.error
         : chain.state === "error"
           ? chain.error
-          : undefined;
+          : showAlerts && alertMap.state === "error"
+            ? alertMap.error
+            : undefined;
+  const tipAlert = tip ? alerts?.byCode.get(tip.code) : undefined;
 
   return (
     <div className="map-page">
       <h1 className="visually-hidden">{label}</h1>
-      <Controls indicator={ind} periods={periods} period={period} level={scope.level} levels={scope.levels} />
+      <Controls indicator={ind} periods={periods} period={period} level={scope.level} levels={scope.levels}>
+        <div className="field layer-switch" role="group" aria-labelledby="layer-label">
+          <span id="layer-label" className="field-label">
+            {t("layer.label")}
+          </span>
+          <div className="toggles">
+            <button
+              type="button"
+              className="toggle"
+              aria-pressed={!showAlerts}
+              onClick={() => update({ layer: "values" })}
+              data-testid="layer-values"
+            >
+              {t("layer.values")}
+            </button>
+            <button
+              type="button"
+              className="toggle"
+              aria-pressed={showAlerts}
+              onClick={() => update({ layer: "alerts" })}
+              data-testid="layer-alerts"
+            >
+              {t("layer.alerts")}
+            </button>
+          </div>
+        </div>
+      </Controls>
       <div className="crumb-row">
         <Breadcrumb chain={crumbs ?? []} />
         {state.area !== NATIONAL && (
@@ -149,11 +224,19 @@ export function MapPage() {
         <div className="map-panel" hidden={state.view === "table"} ref={panel}>
           <MapView
             geo={geoValue}
-            fills={classed?.fills ?? new Map()}
+            fills={(alerts ? alerts.fills : classed?.fills) ?? new Map()}
+            layer={alerts ? "alerts" : "values"}
             renderKey={geoValue ? renderKey : ""}
             hovered={hovered ?? tip?.code ?? null}
             selected={scope.selected}
-            label={`${label}. ${t("map.tableHint")}`}
+            label={
+              alerts
+                ? t("layer.mapLabel", {
+                    level: t(`level.${scope.level}`),
+                    area: crumbs?.at(-1)?.name ?? t("level.land"),
+                  })
+                : `${label}. ${t("map.tableHint")}`
+            }
             onHover={(code, point) => {
               setHovered(code);
               if (!tip?.pinned)
@@ -165,6 +248,7 @@ export function MapPage() {
             }}
             onActivate={(code, point, touch) => {
               if (touch) setTip({ code, ...point, pinned: true, width: panel.current?.clientWidth ?? 0 });
+              else if (alerts?.byCode.has(code)) openAlert(code);
               else drill(code);
             }}
           />
@@ -179,10 +263,23 @@ export function MapPage() {
               panelWidth={tip.width}
               canDrill={next !== undefined}
               onDrill={() => drill(tip.code)}
+              alert={tipAlert}
+              onOpenAlert={() => openAlert(tip.code)}
               onClose={() => setTip(null)}
             />
           )}
-          {current && classed && <Legend values={current} geo={geoValue} classed={classed} />}
+          {current && alerts ? (
+            <AlertLegend
+              layer={alerts}
+              level={current.level}
+              division={current.division}
+              parent={current.parent}
+              run={latestRun}
+              thresholds={latestRun?.settings?.severity}
+            />
+          ) : (
+            current && classed && <Legend values={current} geo={geoValue} classed={classed} />
+          )}
         </div>
         {state.view === "table" && current && classed && (
           <DataTable values={current} unmatched={classed.unmatched} />
