@@ -32,6 +32,7 @@ const BENCHMARKS = [
   "synth-generate",
   "vault",
   "counts",
+  "spatial",
   "detection",
   "backtest",
 ] as const;
