@@ -150,6 +150,11 @@ export interface RunAssessment {
   readonly tests: number;
   readonly tested: number;
   readonly severities: Readonly<Record<Severity, number>>;
+  /**
+   * The largest p-value that was still red resp. yellow after Benjamini–Hochberg (NaN: none): the
+   * run's effective per-test thresholds, e.g. for control limits in charts.
+   */
+  readonly pCutoffs: { readonly red: number; readonly yellow: number };
   readonly alerts: AlertDraft[];
   readonly summaries: AreaSummary[];
 }
@@ -299,10 +304,19 @@ export function assessRun(
   summaries.sort(
     (x, y) => x.division - y.division || x.level.localeCompare(y.level) || x.area.localeCompare(y.area),
   );
+  let cutRed = NaN;
+  let cutYellow = NaN;
+  for (let i = 0; i < total; i++) {
+    const qi = q[i] as number;
+    const pi = all[i] as number;
+    if (qi < settings.severity.red && !(pi <= cutRed)) cutRed = pi;
+    if (qi < settings.severity.yellow && !(pi <= cutYellow)) cutYellow = pi;
+  }
   return {
     tests: total,
     tested: total - severities.grey,
     severities,
+    pCutoffs: { red: cutRed, yellow: cutYellow },
     alerts: groupAlerts(significant),
     summaries,
   };

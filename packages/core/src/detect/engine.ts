@@ -324,7 +324,10 @@ export function standardisedTests(series: IndicatorSeries, settings: DetectionSe
     () => period,
     (_i, a): Record<string, number | string | null> => {
       const reference = referenceLabel(series, a, grouped[a] as boolean);
-      if (reason[a]) return { reference, reason: reason[a], areas: size[a] as number };
+      const group: Record<string, string | null> = grouped[a]
+        ? { comparedWithin: "gemeente", gemeente: series.gemeenten[a] ?? null }
+        : { comparedWithin: "level" };
+      if (reason[a]) return { reference, ...group, reason: reason[a], areas: size[a] as number };
       const z = ((values[a] as number) - (centre[a] as number)) / (scale[a] as number);
       return {
         reference,
@@ -363,9 +366,11 @@ export function relativeChangeTests(series: IndicatorSeries, settings: Detection
   );
   const b = new BatchBuilder(series, "dynamics-relative-change");
   const z = new Float64Array(n).fill(NaN);
+  const scale = new Float64Array(n).fill(NaN);
   const reason: (string | null)[] = [];
   results.forEach((r, a) => {
     if (r.kind === "no-reference" && r.reason === "missing-value") return;
+    if (r.kind === "deviation") scale[a] = r.scale;
     const [x0, xt] = areaSeries[a] as [number, number];
     const [r0, rt] = refSeries[a] as [number, number];
     const d = xt - x0 - (rt - r0);
@@ -390,7 +395,8 @@ export function relativeChangeTests(series: IndicatorSeries, settings: Detection
         to: xt,
         referenceFrom: r0,
         referenceTo: rt,
-        ...(reason[a] ? { reason: reason[a] } : { z: z[a] as number }),
+        comparedWithin: grouped[a] ? "gemeente" : "level",
+        ...(reason[a] ? { reason: reason[a] } : { z: z[a] as number, scale: scale[a] as number }),
       };
     },
   );
@@ -524,6 +530,13 @@ export function spatialTests(
   const worseHigh = series.indicator.polarity === "higher-is-worse";
   const period = series.periods[k] as string;
   const options = { seed: settings.space.seed, permutations: settings.space.permutations };
+  /** The codes of area i's neighbours (comma-separated), for the cluster map of an alert. */
+  const neighbourCodes = (i: number): string => {
+    const codes: string[] = [];
+    for (let t = sub.neighbours.offsets[i] as number; t < (sub.neighbours.offsets[i + 1] as number); t++)
+      codes.push(series.areas[areaOf[sub.neighbours.neighbours[t] as number] as number] as string);
+    return codes.join(",");
+  };
   const out: TestBatch[] = [];
 
   const wMoran = spatialWeights(sub.neighbours, "W");
@@ -555,6 +568,9 @@ export function spatialTests(
           ii: lisa.ii[i] as number,
           neighbourMean: lisa.lag[i] as number,
           neighbours: (sub.neighbours.offsets[i + 1] as number) - (sub.neighbours.offsets[i] as number),
+          neighbourCodes: neighbourCodes(i),
+          weightsMethod: prepared.method,
+          geometryDivision: prepared.geometryDivision,
           permutations: perm.permutations,
           pFolded: perm.pFolded[i] as number,
           weights: `${prepared.method} (row-standardised), boundaries of ${prepared.geometryDivision}`,
@@ -590,6 +606,9 @@ export function spatialTests(
         return {
           z: gp.z[i] as number,
           neighbours: (self.offsets[i + 1] as number) - (self.offsets[i] as number) - 1,
+          neighbourCodes: neighbourCodes(i),
+          weightsMethod: prepared.method,
+          geometryDivision: prepared.geometryDivision,
           permutations: gp.permutations,
           pFolded: gp.pFolded[i] as number,
           weights: `${prepared.method} (binary, self included), boundaries of ${prepared.geometryDivision}`,

@@ -13,7 +13,14 @@ import type {
   RequestContext,
 } from "../release/release-service.js";
 import type { ProfileService } from "./profile-service.js";
-import { getAlert, listAlerts, type AlertEvent, type AlertStatus } from "../store/alert-repository.js";
+import {
+  areaSignals,
+  getAlert,
+  getRun,
+  listAlerts,
+  type AlertEvent,
+  type AlertStatus,
+} from "../store/alert-repository.js";
 import type { Database } from "../store/database.js";
 import { NotFoundError } from "../errors.js";
 import type { CubeService } from "./cube-service.js";
@@ -114,13 +121,29 @@ export class AlertService {
         alerts: (await listAlerts(this.db, { ...q, limit: 1_000_000 })).alerts,
         indicators: await this.cube.indicators(),
         ...(this.profileService ? { profiles: await this.profiles() } : {}),
-        context: { level: q.level, division: q.division ?? null },
+        context: {
+          level: q.level,
+          division: q.division ?? null,
+          // Tested areas without an alert: blue (no significant deviation) or grey (no baseline).
+          // Severities only, no figures.
+          signals: (await areaSignals(this.db, q)).filter(
+            (x) => x.severity === "blue" || x.severity === "grey",
+          ),
+        },
       }),
       (result, c) => {
         const areas = new Map<
           string,
-          { code: string; division: number; severity: "red" | "yellow"; domains: Set<string>; alerts: number }
+          {
+            code: string;
+            division: number;
+            severity: "red" | "yellow";
+            domains: Set<string>;
+            alerts: number;
+            alertId: number;
+          }
         >();
+        // Alerts arrive ranked: the first of an area is its strongest (the one a click opens).
         for (const a of result.alerts) {
           const e = areas.get(a.areaCode);
           if (!e)
@@ -130,6 +153,7 @@ export class AlertService {
               severity: a.severity,
               domains: new Set([a.domain]),
               alerts: 1,
+              alertId: a.id,
             });
           else {
             if (a.severity === "red") e.severity = "red";
@@ -141,6 +165,9 @@ export class AlertService {
           level: c.level,
           division: c.division,
           areas: [...areas.values()].map((e) => ({ ...e, domains: [...e.domains].sort() })),
+          tested: c.signals
+            .filter((x) => !areas.has(x.areaCode))
+            .map((x) => ({ code: x.areaCode, division: x.division, severity: x.severity })),
         };
       },
     );
@@ -158,11 +185,16 @@ export class AlertService {
         alerts: [found.alert],
         indicators: await this.cube.indicators(),
         ...(this.profileService ? { profiles: await this.profiles() } : {}),
-        context: { events: found.events },
+        context: { events: found.events, run: await getRun(this.db, found.alert.lastRun) },
       }),
       (result, c) => {
         const alert = result.alerts[0];
-        return { alert: alert ? detailOf(alert, c.events, this.detection) : null };
+        return {
+          alert: alert ? detailOf(alert, c.events, this.detection) : null,
+          run: c.run
+            ? { id: c.run.id, finishedAt: c.run.finishedAt, tests: c.run.tests, pCutoffs: c.run.pCutoffs }
+            : null,
+        };
       },
     );
   }

@@ -294,7 +294,7 @@ export class DetectionService {
       await new Promise((r) => setImmediate(r));
     }
     this.emit({ runId, phase: "assessing", done, total: series.length, current: null });
-    const { alerts, summaries, tests, severities } = assessRun(batches, this.settings);
+    const { alerts, summaries, tests, severities, pCutoffs } = assessRun(batches, this.settings);
     this.emit({ runId, phase: "saving", done, total: series.length, current: null });
     await saveRunResults(this.db, runId, {
       scopes: [...scopes],
@@ -302,6 +302,7 @@ export class DetectionService {
       summaries,
       series: series.length,
       tests,
+      pCutoffs,
     });
     this.emit({ runId, phase: "finished", done, total: series.length, current: null });
     return {

@@ -23,6 +23,8 @@ export interface RunRow {
   readonly tests: number | null;
   readonly alerts: number | null;
   readonly message: string | null;
+  /** The largest p still red / yellow after Benjamini–Hochberg in this run (null: none). */
+  readonly pCutoffs: { readonly red: number | null; readonly yellow: number | null };
 }
 
 /** A stored test of an alert (the explanation's figures; AssessedTest without repetition of the alert's keys). */
@@ -79,6 +81,7 @@ export interface AlertEvent {
   readonly runId: number | null;
 }
 
+const nullIfNaN = (v: number | undefined): number | null => (v === undefined || Number.isNaN(v) ? null : v);
 const iso = (v: unknown): string => (v instanceof Date ? v.toISOString() : String(v).replace(" ", "T") + "Z");
 const isoOrNull = (v: unknown): string | null => (v === null || v === undefined ? null : iso(v));
 
@@ -97,6 +100,10 @@ function toRun(r: Record<string, unknown>): RunRow {
     tests: r.tests === null ? null : Number(r.tests),
     alerts: r.alerts === null ? null : Number(r.alerts),
     message: (r.message as string | null) ?? null,
+    pCutoffs: {
+      red: (r.p_cut_red as number | null) ?? null,
+      yellow: (r.p_cut_yellow as number | null) ?? null,
+    },
   };
 }
 
@@ -211,6 +218,7 @@ export async function saveRunResults(
     summaries: readonly AreaSummary[];
     series: number;
     tests: number;
+    pCutoffs?: { red: number; yellow: number };
   },
 ): Promise<void> {
   await db.transaction(async (ex) => {
@@ -300,8 +308,15 @@ export async function saveRunResults(
     await ex.run("DELETE FROM alert_staging");
     await ex.run(
       `UPDATE detection_runs SET status = 'finished', finished_at = now()::TIMESTAMP, series = ?, tests = ?,
-       alerts = ? WHERE id = ?`,
-      [result.series, result.tests, result.alerts.length, runId],
+       alerts = ?, p_cut_red = ?, p_cut_yellow = ? WHERE id = ?`,
+      [
+        result.series,
+        result.tests,
+        result.alerts.length,
+        nullIfNaN(result.pCutoffs?.red),
+        nullIfNaN(result.pCutoffs?.yellow),
+        runId,
+      ],
     );
   });
 }

@@ -111,7 +111,8 @@ export const MIGRATIONS: readonly Migration[] = [
         id INTEGER PRIMARY KEY DEFAULT nextval('detection_run_ids'), trigger VARCHAR NOT NULL,
         actor VARCHAR NOT NULL, scope VARCHAR NOT NULL, settings VARCHAR NOT NULL,
         model_version VARCHAR NOT NULL, started_at TIMESTAMP NOT NULL, finished_at TIMESTAMP,
-        status VARCHAR NOT NULL, series INTEGER, tests INTEGER, alerts INTEGER, message VARCHAR)`,
+        status VARCHAR NOT NULL, series INTEGER, tests INTEGER, alerts INTEGER, message VARCHAR,
+        p_cut_red DOUBLE, p_cut_yellow DOUBLE)`,
       `CREATE SEQUENCE alert_ids START 1`,
       // One alert per area and problem domain (key), kept across runs so its status and history stay;
       // tests holds the contributing tests as JSON (aggregate figures only, released on the way out).
