@@ -83,7 +83,7 @@ export interface NoReference {
 export type StandardisedResult = StandardisedDeviation | NoReference;
 
 /** Neumaier-compensated sum, independent of order to ~1 ulp. */
-function sum(values: readonly number[]): number {
+function sum(values: ArrayLike<number> & Iterable<number>): number {
   let s = 0;
   let c = 0;
   for (const v of values) {
@@ -95,7 +95,7 @@ function sum(values: readonly number[]): number {
 }
 
 /** Median of an ascending array without the element at position `skip` (−1: none). */
-function sortedMedianWithout(sorted: readonly number[], skip: number): number {
+function sortedMedianWithout(sorted: ArrayLike<number>, skip: number): number {
   const n = sorted.length - (skip >= 0 ? 1 : 0);
   const at = (t: number): number => sorted[skip >= 0 && t >= skip ? t + 1 : t] as number;
   const mid = n >> 1;
@@ -103,7 +103,7 @@ function sortedMedianWithout(sorted: readonly number[], skip: number): number {
 }
 
 /** Index of a value equal to v in an ascending array (it must be present). */
-function indexOf(sorted: readonly number[], v: number): number {
+function indexOf(sorted: ArrayLike<number>, v: number): number {
   let lo = 0;
   let hi = sorted.length - 1;
   while (lo < hi) {
@@ -114,14 +114,12 @@ function indexOf(sorted: readonly number[], v: number): number {
   return lo;
 }
 
-const ascending = (a: number, b: number): number => a - b;
-
 /** R's mad(values): 1.4826 · median |xᵢ − median(x)|. */
 export function medianAbsoluteDeviation(values: readonly number[]): number {
   if (values.length === 0) throw new RangeError("MAD of an empty sample");
-  const sorted = [...values].sort(ascending);
+  const sorted = Float64Array.from(values).sort();
   const centre = sortedMedianWithout(sorted, -1);
-  const dev = sorted.map((v) => Math.abs(v - centre)).sort(ascending);
+  const dev = sorted.map((v) => Math.abs(v - centre)).sort();
   return MAD_CONSTANT * sortedMedianWithout(dev, -1);
 }
 
@@ -142,9 +140,10 @@ export function centreAndScale(values: readonly number[], method: DeviationMetho
     const ss = sum(values.map((v) => (v - mean) ** 2));
     return { centre: mean, scale: Math.sqrt(ss / (n - 1)), scaleMethod: "sd" };
   }
-  const sorted = [...values].sort(ascending);
+  // Typed-array sorts are numeric and much faster than a comparator (runs sort millions of values).
+  const sorted = Float64Array.from(values).sort();
   const centre = sortedMedianWithout(sorted, -1);
-  const dev = sorted.map((v) => Math.abs(v - centre)).sort(ascending);
+  const dev = sorted.map((v) => Math.abs(v - centre)).sort();
   const mad = MAD_CONSTANT * sortedMedianWithout(dev, -1);
   if (mad > 0) return { centre, scale: mad, scaleMethod: "mad" };
   return {
@@ -221,15 +220,15 @@ export function standardisedDeviation(
  * element, in O(n log n): the median without one element takes at most three values, and for each
  * the sorted absolute deviations are shared, so each area needs only index arithmetic.
  */
-function robustLeaveOneOut(sorted: readonly number[]): (v: number) => CentreScale {
+function robustLeaveOneOut(sorted: Float64Array): (v: number) => CentreScale {
   const n = sorted.length;
-  const cache = new Map<number, { dev: number[]; total: number }>();
+  const cache = new Map<number, { dev: Float64Array; total: number }>();
   return (v) => {
     const k = indexOf(sorted, v);
     const centre = sortedMedianWithout(sorted, k);
     let entry = cache.get(centre);
     if (entry === undefined) {
-      const dev = sorted.map((x) => Math.abs(x - centre)).sort(ascending);
+      const dev = sorted.map((x) => Math.abs(x - centre)).sort();
       entry = { dev, total: sum(dev) };
       cache.set(centre, entry);
     }
@@ -240,7 +239,7 @@ function robustLeaveOneOut(sorted: readonly number[]): (v: number) => CentreScal
     // summed afresh when the area's own deviation is most of the total (cancellation).
     let rest = entry.total - own;
     if (!(rest > 1e-6 * entry.total)) {
-      const dev = [...entry.dev];
+      const dev = Array.from(entry.dev);
       dev.splice(indexOf(dev, own), 1);
       rest = sum(dev);
     }
@@ -309,7 +308,9 @@ export function standardisedDeviations(
         out[i] = { kind: "no-reference", reason: "too-few-areas", referenceSize: size };
       else if (leaveOneOut) {
         scaleWithout ??=
-          method === "robust" ? robustLeaveOneOut([...finite].sort(ascending)) : classicLeaveOneOut(finite);
+          method === "robust"
+            ? robustLeaveOneOut(Float64Array.from(finite).sort())
+            : classicLeaveOneOut(finite);
         out[i] = result(v, scaleWithout(v), size, options.polarity);
       } else {
         scaleWith ??= centreAndScale(finite, method);

@@ -49,7 +49,7 @@ export interface RunProgress {
   readonly phase: "loading" | "detecting" | "assessing" | "saving" | "finished" | "failed";
   readonly done: number;
   readonly total: number;
-  /** The series being tested, e.g. "eenzaam_18plus buurt 2020". */
+  /** `done` of `total` indicators (the profiles count as one). The series being tested, e.g. "eenzaam_18plus buurt 2020". */
   readonly current: string | null;
 }
 
@@ -73,6 +73,9 @@ export interface ProfileSource {
   tables(def: ProfileDefinition, date: string): Promise<readonly GemeenteTable[]>;
   todayUtc(): string;
 }
+
+/** Chunks of indicators read one after the other, each while the detectors work on the previous one. */
+const LOAD_CHUNKS = 8;
 
 /** Levels at which profiles are tested: streets (PC6) and buurten. */
 const PROFILE_TEST_LEVELS = ["pc6", "buurt"] as const;
@@ -245,17 +248,24 @@ export class DetectionService {
       (i) => !request.indicators || request.indicators.includes(i.id),
     );
     const byId = new Map<string, SeriesIndicator>(indicators.map((i) => [i.id, i]));
-    const columns = await detectionValues(
-      this.db,
-      indicators.map((i) => i.id),
-      request.divisions,
-    );
-    const series = buildSeries(columns, byId);
+    // The values come in chunks of indicators; the next chunk is read (DuckDB, its own threads) while
+    // the detectors work on this one (JavaScript, the main thread): two cores, both busy.
+    const chunkSize = Math.max(1, Math.ceil(indicators.length / LOAD_CHUNKS));
+    const chunks: string[][] = [];
+    for (let i = 0; i < indicators.length; i += chunkSize)
+      chunks.push(indicators.slice(i, i + chunkSize).map((x) => x.id));
+    const load = (c: number): Promise<IndicatorSeries[]> =>
+      detectionValues(this.db, chunks[c] as string[], request.divisions).then((cols) =>
+        buildSeries(cols, byId),
+      );
+    const profileSeriesList: IndicatorSeries[] = [];
     // Profiles over the microdata vault: their released cells, tested like rates with counts.
     if (this.profiles && (request.profiles ?? !request.indicators)) {
       const date = this.profiles.todayUtc();
       for (const rec of await this.profiles.list())
-        series.push(...profileSeries(rec.definition, date, await this.profiles.tables(rec.definition, date)));
+        profileSeriesList.push(
+          ...profileSeries(rec.definition, date, await this.profiles.tables(rec.definition, date)),
+        );
     }
     const weights = new Map<string, PreparedWeights | null>();
     const weightsFor = async (s: IndicatorSeries): Promise<PreparedWeights | null> => {
@@ -278,36 +288,47 @@ export class DetectionService {
     const batches: TestBatch[] = [];
     const scopes = new Set<string>();
     let done = 0;
-    for (const s of series) {
+    let seriesCount = 0;
+    const total = indicators.length + (profileSeriesList.length > 0 ? 1 : 0);
+    const detect = async (s: IndicatorSeries) => {
       if (this.closing) throw new Error("interrupted: the server stopped during the run");
       this.emit({
         runId,
         phase: "detecting",
         done,
-        total: series.length,
+        total,
         current: `${s.indicator.id} ${s.level} ${s.division}`,
       });
       scopes.add(`${s.indicator.id.startsWith(PROFILE_PREFIX) ? "p:" : ""}${s.division}:${s.level}`);
       for (const b of detectSeries(s, this.settings, await weightsFor(s))) batches.push(b);
-      done++;
-      // Let the server answer requests between series.
+      seriesCount++;
+      // Let the server answer requests (and the next chunk's read complete) between series.
       await new Promise((r) => setImmediate(r));
+    };
+    let next = chunks.length > 0 ? load(0) : Promise.resolve([]);
+    for (let c = 0; c < chunks.length; c++) {
+      const current = await next;
+      if (c + 1 < chunks.length) next = load(c + 1);
+      for (const s of current) await detect(s);
+      done += (chunks[c] as string[]).length;
     }
-    this.emit({ runId, phase: "assessing", done, total: series.length, current: null });
+    for (const s of profileSeriesList) await detect(s);
+    if (profileSeriesList.length > 0) done++;
+    this.emit({ runId, phase: "assessing", done, total, current: null });
     const { alerts, summaries, tests, severities, pCutoffs } = assessRun(batches, this.settings);
-    this.emit({ runId, phase: "saving", done, total: series.length, current: null });
+    this.emit({ runId, phase: "saving", done, total, current: null });
     await saveRunResults(this.db, runId, {
       scopes: [...scopes],
       alerts,
       summaries,
-      series: series.length,
+      series: seriesCount,
       tests,
       pCutoffs,
     });
-    this.emit({ runId, phase: "finished", done, total: series.length, current: null });
+    this.emit({ runId, phase: "finished", done, total, current: null });
     return {
       runId,
-      series: series.length,
+      series: seriesCount,
       tests,
       significantTests: severities.red + severities.yellow,
       untestable: severities.grey,
