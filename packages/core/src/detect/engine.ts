@@ -9,7 +9,13 @@
 import { KIND_SCALE } from "../catalogue.js";
 import type { DetectorId, TestBatch } from "./assess.js";
 import { binomialUpperTail, binomialCdf, normalCdf, poissonCdf, poissonUpperTail } from "./distributions.js";
-import { funnelZScore, overdispersion, type FunnelModel } from "./funnel.js";
+import {
+  funnelVariance,
+  funnelZScore,
+  overdispersion,
+  randomEffectsTau2,
+  type FunnelModel,
+} from "./funnel.js";
 import type { DetectionSettings } from "./model.js";
 import type { IndicatorSeries } from "./series.js";
 import {
@@ -152,9 +158,11 @@ function referenceRate(series: IndicatorSeries, ref: string, k: number, scale: n
 
 /**
  * Status of rates with counts (numerator and denominator): the exact binomial (percentages) or
- * Poisson (rates per 1,000) upper or lower tail of the area's numerator around the reference rate;
- * with overdispersion (φ > 1 and its χ² test at 5 %) the z-score is divided by √φ and the normal tail
- * is used instead. Areas with a denominator below `minDenominator` get a grey test (no baseline).
+ * Poisson (rates per 1,000) upper or lower tail of the area's numerator around the reference rate.
+ * With overdispersion (φ > 1 and its χ² test at 5 %) the normal tail of an adjusted z is used
+ * instead, by `status.overdispersion`: "additive" (default) z = (y − θ)/√(s² + τ²), s² = V(θ)/n with
+ * the area's own reference rate θ and τ² the random-effects variance; "multiplicative" z/√φ; "none"
+ * keeps the exact tails. Areas with a denominator below `minDenominator` get a grey test (no baseline).
  */
 export function funnelTests(series: IndicatorSeries, settings: DetectionSettings): TestBatch | null {
   const { numerators, denominators } = series;
@@ -170,7 +178,9 @@ export function funnelTests(series: IndicatorSeries, settings: DetectionSettings
   const n = series.areas.length;
   const target = new Float64Array(n).fill(NaN);
   const z = new Float64Array(n).fill(NaN);
+  const variance = new Float64Array(n).fill(NaN);
   const zs: number[] = [];
+  const vs: number[] = [];
   for (let a = 0; a < n; a++) {
     const num = nums[a] as number;
     const den = dens[a] as number;
@@ -184,14 +194,31 @@ export function funnelTests(series: IndicatorSeries, settings: DetectionSettings
     )
       continue;
     target[a] = t;
-    z[a] = funnelZScore(model, num, model === "binomial" ? Math.round(den) : den, t);
+    const size = model === "binomial" ? Math.round(den) : den;
+    z[a] = funnelZScore(model, num, size, t);
+    variance[a] = funnelVariance(model, size, t);
     zs.push(z[a] as number);
+    vs.push(variance[a] as number);
   }
-  const over =
-    zs.length >= Math.max(2, settings.status.minComparableAreas)
-      ? overdispersion(zs, settings.status.winsor)
-      : null;
-  const phi = over && over.phi > 1 && over.pValue < 0.05 ? over.phi : 1;
+  const method = settings.status.overdispersion;
+  const enough = zs.length >= Math.max(2, settings.status.minComparableAreas);
+  let phi = 1;
+  let tau2 = 0;
+  if (enough && method === "multiplicative") {
+    const over = overdispersion(zs, settings.status.winsor);
+    if (over.phi > 1 && over.pValue < 0.05) phi = over.phi;
+  } else if (enough && method === "additive") {
+    const re = randomEffectsTau2(zs, vs, settings.status.winsor);
+    if (re.phi > 1 && re.pValue < 0.05 && re.tau2 > 0) {
+      phi = re.phi;
+      tau2 = re.tau2;
+    }
+  }
+  // The z the test reads: the plain funnel z, z/√φ (multiplicative) or (y − θ)/√(s² + τ²) (additive).
+  const adjusted = (a: number): number =>
+    tau2 > 0
+      ? ((z[a] as number) * Math.sqrt(variance[a] as number)) / Math.sqrt((variance[a] as number) + tau2)
+      : (z[a] as number) / Math.sqrt(phi);
   const b = new BatchBuilder(series, "status-funnel");
   for (let a = 0; a < n; a++) {
     const den = dens[a] as number;
@@ -202,7 +229,7 @@ export function funnelTests(series: IndicatorSeries, settings: DetectionSettings
       continue;
     }
     const num = Math.round(nums[a] as number);
-    const za = (z[a] as number) / Math.sqrt(phi);
+    const za = adjusted(a);
     let p: number;
     if (phi > 1) p = normalCdf(worseHigh ? -za : za);
     else if (model === "binomial") {
@@ -226,8 +253,10 @@ export function funnelTests(series: IndicatorSeries, settings: DetectionSettings
             numerator: nums[a] as number,
             denominator: dens[a] as number,
             model,
+            overdispersion: method,
             phi,
-            z: (z[a] as number) / Math.sqrt(phi),
+            tau2,
+            z: adjusted(a),
           },
   );
 }

@@ -1,8 +1,9 @@
 /**
  * Funnel-plot control limits (Spiegelhalter 2005, "Funnel plots for comparing institutional
- * performance", Stat Med 24:1185–1202) and the multiplicative overdispersion factor φ from
- * winsorised z-scores (Spiegelhalter 2005, "Handling over-dispersion of performance indicators",
- * Qual Saf Health Care 14:347–351). See docs/methods.md, "Early warning: building blocks".
+ * performance", Stat Med 24:1185–1202), the multiplicative overdispersion factor φ from winsorised
+ * z-scores and the additive random-effects variance τ² (Spiegelhalter 2005, "Handling over-dispersion
+ * of performance indicators", Qual Saf Health Care 14:347–351). See docs/methods.md, "Early warning:
+ * building blocks".
  */
 import {
   binomialCdf,
@@ -121,8 +122,32 @@ export function funnelZScore(
 ): number {
   checkArgs(model, target, denominator, 0.5);
   const y = observed / denominator;
-  const variance = model === "binomial" ? target * (1 - target) : target;
-  return (y - target) / Math.sqrt(variance / denominator);
+  return (y - target) / Math.sqrt(funnelVariance(model, denominator, target));
+}
+
+/**
+ * The within-area variance of the observed proportion or rate under the null, s² = V(θ)/n with
+ * V(θ) = θ(1 − θ) (binomial) or θ (Poisson): the variance of `funnelZScore`'s denominator.
+ */
+export function funnelVariance(model: FunnelModel, denominator: number, target: number): number {
+  checkArgs(model, target, denominator, 0.5);
+  return (model === "binomial" ? target * (1 - target) : target) / denominator;
+}
+
+/**
+ * The z-score of one area under the additive random-effects model (Spiegelhalter 2005, QSHC):
+ * (y − θ) / √(V(θ)/n + τ²). τ² = 0 gives `funnelZScore`.
+ */
+export function randomEffectsZScore(
+  model: FunnelModel,
+  observed: number,
+  denominator: number,
+  target: number,
+  tau2: number,
+): number {
+  if (!(tau2 >= 0) || !Number.isFinite(tau2)) throw new RangeError(`τ² must be finite and ≥ 0, got ${tau2}`);
+  const y = observed / denominator;
+  return (y - target) / Math.sqrt(funnelVariance(model, denominator, target) + tau2);
 }
 
 /** R's default quantile (type 7: linear interpolation between order statistics) of sorted values. */
@@ -172,4 +197,50 @@ export function overdispersion(zScores: readonly number[], winsor = 0.1): Overdi
   const phi = sum / areas;
   const statistic = areas * phi;
   return { phi, areas, lowerBound, upperBound, statistic, pValue: chiSquareUpperTail(statistic, areas - 1) };
+}
+
+export interface RandomEffectsOverdispersion extends Overdispersion {
+  /**
+   * The between-area variance τ² on the scale of the indicator (proportion or rate per unit):
+   * max(0, (I·φ − (I − 1)) / (Σwᵢ − Σwᵢ²/Σwᵢ)), wᵢ = 1/sᵢ².
+   */
+  readonly tau2: number;
+  /** Σwᵢ − Σwᵢ²/Σwᵢ, the denominator of τ² (> 0 unless a single weight dominates). */
+  readonly weightSpread: number;
+}
+
+/**
+ * The additive random-effects overdispersion of Spiegelhalter (2005, QSHC 14:347, the additive
+ * model): yᵢ ~ N(θᵢ, sᵢ²) with θᵢ ~ N(θ, τ²). φ as in `overdispersion` (winsorised z-scores), then
+ * τ² by the DerSimonian–Laird moment form with the winsorised φ in place of Cochran's Q/I:
+ * τ² = max(0, (I·φ − (I − 1)) / (Σwᵢ − Σwᵢ²/Σwᵢ)) with wᵢ = 1/sᵢ², sᵢ² = V(θ)/nᵢ the areas'
+ * within-area variances (`funnelVariance`; the areas' targets may differ). z-scores and variances
+ * are matched by index. The χ² test of φ (`pValue`) is returned unchanged; whether to use τ² when
+ * it is not significant is the caller's choice.
+ */
+export function randomEffectsTau2(
+  zScores: readonly number[],
+  variances: readonly number[],
+  winsor = 0.1,
+): RandomEffectsOverdispersion {
+  if (variances.length !== zScores.length)
+    throw new RangeError(`${zScores.length} z-scores but ${variances.length} variances`);
+  const over = overdispersion(zScores, winsor);
+  let minV = Infinity;
+  for (const v of variances) {
+    if (!(v > 0) || !Number.isFinite(v)) throw new RangeError(`variance must be finite and > 0, got ${v}`);
+    minV = Math.min(minV, v);
+  }
+  // Weights relative to the largest one, so Σw² cannot overflow: Σw − Σw²/Σw = w_max·(S₁ − S₂/S₁).
+  let s1 = 0;
+  let s2 = 0;
+  for (const v of variances) {
+    const w = minV / v;
+    s1 += w;
+    s2 += w * w;
+  }
+  const weightSpread = (s1 - s2 / s1) / minV;
+  const excess = over.statistic - (over.areas - 1);
+  const tau2 = excess > 0 && weightSpread > 0 ? excess / weightSpread : 0;
+  return { ...over, tau2, weightSpread };
 }

@@ -39,6 +39,12 @@ export const DetectionSettingsSchema = z
         minComparableAreas: z.number().int().min(3).default(5),
         /** Winsorising fraction of the overdispersion estimate (Spiegelhalter 2005: 10 %). */
         winsor: z.number().min(0).lt(0.5).default(0.1),
+        /**
+         * Funnel tests when the areas vary more than chance allows (χ² test of φ at 5 %): "additive"
+         * random-effects variance τ² (z = (y − θ)/√(s² + τ²)), "multiplicative" φ (z/√φ), or "none"
+         * (exact tails always). Spiegelhalter 2005, QSHC 14:347.
+         */
+        overdispersion: z.enum(["additive", "multiplicative", "none"]).default("additive"),
         /** Smallest denominator (residents) for a funnel test of a rate. */
         minDenominator: z.number().min(1).default(10),
         /** A gemeente's spread is taken at least this fraction of the spread of all areas of the level. */
@@ -49,6 +55,7 @@ export const DetectionSettingsSchema = z
         reference: "gemeente",
         minComparableAreas: 5,
         winsor: 0.1,
+        overdispersion: "additive",
         minDenominator: 10,
         minScaleFraction: 0.5,
       }),
@@ -154,8 +161,15 @@ export function describeModel(settings: DetectionSettings): {
         appliesTo: "indicators with numerator and denominator (percentages, rates per 1,000) and profiles",
         method:
           "Exact binomial (percentages) or Poisson (rates) one-sided tail of the area's count around the reference " +
-          "rate (Spiegelhalter funnel plot); when the areas vary more than chance allows (φ > 1 from winsorised " +
-          "z-scores), the z-score is divided by √φ and the normal tail is used.",
+          "rate (Spiegelhalter funnel plot)" +
+          (settings.status.overdispersion === "none"
+            ? ", always (no overdispersion correction)."
+            : `; when the areas vary more than chance allows (φ > 1 from ${100 * settings.status.winsor} % ` +
+              "winsorised z-scores, its χ² test at 5 %), " +
+              (settings.status.overdispersion === "additive"
+                ? "an additive random-effects variance τ² = max(0, (I·φ − (I − 1)) / (Σw − Σw²/Σw)), w = n/V(θ), " +
+                  "is added to the area's own variance V(θ)/n: z = (y − θ)/√(V(θ)/n + τ²), normal tail."
+                : "the z-score is divided by √φ (multiplicative) and the normal tail is used.")),
         references: [
           "Spiegelhalter DJ (2005) Funnel plots for comparing institutional performance. Stat Med 24:1185–1202",
           "Spiegelhalter DJ (2005) Handling over-dispersion of performance indicators. Qual Saf Health Care 14:347–351",
