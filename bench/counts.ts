@@ -31,12 +31,13 @@ import { loadavg } from "node:os";
 import { join } from "node:path";
 import { uniformFloat64 } from "pure-rand/distribution/uniformFloat64";
 import { xoroshiro128plus } from "pure-rand/generator/xoroshiro128plus";
+// The detector modules directly (not the core index), so the bench does not depend on unrelated modules.
+import { detectCounts } from "../packages/core/src/detect/count-charts.js";
 import {
-  detectCounts,
   farringtonFlexible,
   type CountBaselineResult,
   type FarringtonControl,
-} from "../packages/core/src/index.js";
+} from "../packages/core/src/detect/counts.js";
 import {
   argFlag,
   argNumber,
