@@ -6,8 +6,9 @@
  *
  * Scenarios: status and space on a synthetic city of 20 × 20 buurten (binomial rates with the funnel
  * test, model-based percentages with the standardised test; single areas and clusters of 9), a single
- * street (PC6) inside an average buurt, weekly counts (level shifts and ramps; Farrington baseline,
- * EWMA, CUSUM, a BH run per week) and short annual series (3–8 waves; relative change, Mann–Kendall).
+ * street (PC6) inside an average buurt, weekly counts (level shifts and ramps; the engine's
+ * countTests with Noufaily/Farrington baselines, a BH run per week; raw EWMA/CUSUM rules) and short
+ * annual series (3–8 waves; relative change, Mann–Kendall).
  * Every result is seeded: the same command gives the same tables.
  *
  * Usage: node --import tsx bench/backtest.ts [--quick] [--replicates 100] [--seed 20260105]
@@ -99,25 +100,23 @@ export async function run(): Promise<BenchResult> {
   interface Variant {
     readonly name: string;
     readonly size: number;
-    readonly control?: Record<string, unknown>;
-    readonly runTests?: readonly ("baseline" | "ewma")[];
+    /** Overrides of settings.dynamics.counts (the engine's count detector). */
+    readonly counts?: Record<string, unknown>;
   }
   const variants: Variant[] = [
-    { name: "NB k = 10, Farrington (R defaults), run: baseline + EWMA p", size: 10 },
-    { name: "NB k = 10, Farrington, run: baseline p only", size: 10, runTests: ["baseline"] },
+    { name: "NB k = 10, engine defaults (Noufaily, muan)", size: 10 },
+    { name: "NB k = 10, Noufaily with nbPlugin", size: 10, counts: { threshold: "nbPlugin" } },
     {
-      name: "NB k = 10, Noufaily 2013, run: baseline + EWMA p",
+      name: "NB k = 10, Farrington (R defaults: delta, windows only)",
       size: 10,
-      control: { ...core.NOUFAILY_2013 },
+      counts: {
+        method: "farrington",
+        threshold: "delta",
+        noPeriods: { weekly: 1 },
+        pastPeriodsNotIncluded: { weekly: 3 },
+      },
     },
-    {
-      name: "NB k = 10, Noufaily 2013 with muan, run: baseline p only",
-      size: 10,
-      control: { ...core.NOUFAILY_2013, thresholdMethod: "muan" },
-      runTests: ["baseline"],
-    },
-    { name: "Poisson, Farrington, run: baseline + EWMA p", size: Infinity },
-    { name: "Poisson, Farrington, run: baseline p only", size: Infinity, runTests: ["baseline"] },
+    { name: "Poisson, engine defaults", size: Infinity },
   ];
   const counts = variants.map((v) => {
     const common = {
@@ -125,8 +124,9 @@ export async function run(): Promise<BenchResult> {
       replicates: countReps,
       deltas: COUNT_DELTAS,
       size: v.size,
-      ...(v.control ? { control: v.control } : {}),
-      ...(v.runTests ? { runTests: v.runTests } : {}),
+      ...(v.counts
+        ? { settings: core.DetectionSettingsSchema.parse({ dynamics: { counts: v.counts } }) }
+        : {}),
     };
     return {
       variant: v,
@@ -205,7 +205,7 @@ export async function run(): Promise<BenchResult> {
           ok(fdr.pooled <= 0.1),
         ];
       }),
-      ...[counts[0]!, counts[3]!].flatMap((c) =>
+      ...[counts[0]!, counts[2]!].flatMap((c) =>
         (["level", "trend"] as const).map((shape) => {
           const rs = c[shape];
           const r2 = at(rs, 2) as CountBacktestResult;
@@ -362,7 +362,7 @@ export async function run(): Promise<BenchResult> {
     ];
   };
   const countTable: Table = {
-    title: `Weekly counts, the weekly run (BH over all areas, q < 0.05): ${countReps} replicates × 100 areas × 39 weeks after 263 weeks of history; onset in week 13, horizon 26 weeks`,
+    title: `Weekly counts, the weekly run (BH over all areas, q < 0.05): ${countReps} replicates × 100 areas × 39 weeks after ${at(main.level, 2).description.match(/after (\d+) weeks/)?.[1] ?? "?"} weeks of history; onset in week 13, horizon 26 weeks`,
     columns: [
       "null model and run",
       "anomaly",
@@ -384,7 +384,7 @@ export async function run(): Promise<BenchResult> {
   };
   const ruleTable: Table = {
     title:
-      "Weekly counts, per rule (NB k = 10, Farrington defaults): the charts without multiplicity control",
+      "Weekly counts, per rule (NB k = 10, engine defaults): the raw alarms without multiplicity control",
     columns: [
       "rule",
       "false alarms / 1,000 null area-weeks",
@@ -423,23 +423,21 @@ export async function run(): Promise<BenchResult> {
       "< 0.0001",
       "residual SD (nominal 1)",
     ],
-    rows: counts
-      .filter((c) => c.variant.runTests === undefined || c.variant.name.includes("muan"))
-      .map((c) => {
-        const m = c.none.metrics;
-        const share = (x: number | undefined) => (x === undefined ? "–" : x.toFixed(4));
-        return [
-          c.variant.name.replace(/, run: .*$/, ""),
-          m.nullAreaWeeks!,
-          share(m.nullBaselineBelow01),
-          share(m.nullBaselineBelow001),
-          share(m.nullBaselineBelow0001),
-          share(m.nullEwmaBelow01),
-          share(m.nullEwmaBelow001),
-          share(m.nullEwmaBelow0001),
-          num(m.nullResidualSd!, 3),
-        ];
-      }),
+    rows: counts.map((c) => {
+      const m = c.none.metrics;
+      const share = (x: number | undefined) => (x === undefined ? "–" : x.toFixed(4));
+      return [
+        c.variant.name,
+        m.nullAreaWeeks!,
+        share(m.nullBaselineBelow01),
+        share(m.nullBaselineBelow001),
+        share(m.nullBaselineBelow0001),
+        share(m.nullEwmaBelow01),
+        share(m.nullEwmaBelow001),
+        share(m.nullEwmaBelow0001),
+        num(m.nullResidualSd!, 3),
+      ];
+    }),
   };
 
   const annualSens = (shape: "step" | "ramp", ds: readonly number[]): Table => ({

@@ -24,10 +24,10 @@
  *   the buurt series (funnel, Moran, Gi*).
  * - **weekly counts** (`backtestCounts`): negative binomial (or Poisson) weekly counts with
  *   seasonality per area, b years of history; from a known onset week a level shift or a trend (a
- *   ramp to δ SD over `rampWeeks`) is planted. Per area `detectCounts` (Farrington/Noufaily
- *   baseline, EWMA, CUSUM) over the evaluation window, scored per rule, and a weekly run: every
- *   area's baseline p-value and EWMA p-value as "dynamics-counts" tests through `assessRun` (the
- *   engine has no count batch yet; the harness builds it the way the other detectors do).
+ *   ramp to δ SD over `rampWeeks`) is planted. The weekly run is the engine's: `countTests` on the
+ *   areas' series up to that week (ISO weeks, settings.dynamics.counts), then `assessRun`; per area
+ *   `detectCounts` with the same baseline settings over the evaluation window scores the raw rules
+ *   (baseline threshold, EWMA, CUSUM) and the calibration of the p-values.
  * - **short annual series** (`backtestAnnual`): T = 3 … 8 waves of model-based percentages with a
  *   city-wide change; planted step (level shift from the middle wave on) or ramp (steady rise per
  *   wave); run = `detectSeries` (standardised status of the last wave, relative change, Mann–Kendall
@@ -46,8 +46,8 @@ import type { AreaLevel } from "../area-codes.js";
 import type { Domain, IndicatorKind } from "../catalogue.js";
 import { assessRun, type AlertDraft, type DetectorId, type TestBatch } from "./assess.js";
 import { detectCounts, type CountDetection, type CountDetectionOptions } from "./count-charts.js";
-import { FARRINGTON_FLEXIBLE_DEFAULTS, type FarringtonControl } from "./counts.js";
 import { normalCdf } from "./distributions.js";
+import { countChartOptions, countControl, countTests, isoWeekMonday, isoWeekOfDay } from "./engine-counts.js";
 import { detectSeries, prepareWeights, type PreparedWeights } from "./engine.js";
 import { DEFAULT_DETECTION_SETTINGS, type DetectionSettings } from "./model.js";
 import type { IndicatorSeries } from "./series.js";
@@ -308,7 +308,7 @@ export interface DelaySummary {
 
 export const COUNT_RULES = ["run", "baseline", "ewma", "cusum", "any"] as const;
 /**
- * run: an alert of the weekly run (BH over all areas' baseline and EWMA p-values, q < 0.05);
+ * run: an alert of the weekly run (the engine's countTests over all areas, BH, q < 0.05);
  * baseline: the Farrington/Noufaily threshold alarm (count above the upper bound and the minimum-count
  * rule); ewma / cusum: the chart's alarm; any: baseline, EWMA or CUSUM (no multiplicity control).
  */
@@ -878,11 +878,9 @@ export interface CountBacktestOptions {
   readonly size?: number;
   /** Seasonal amplitude on the log scale (default 0.3; a phase per area). */
   readonly seasonality?: number;
-  /** Count baseline settings (default R's farringtonFlexible defaults, weekly). */
-  readonly control?: Partial<FarringtonControl>;
+  /** Chart options of the raw rules (default the engine's, with the minimum-count rule). */
   readonly charts?: Partial<CountDetectionOptions>;
-  /** Tests per area in the weekly run (default both). */
-  readonly runTests?: readonly ("baseline" | "ewma")[];
+  /** The run's settings; `dynamics.counts` is the count baseline of the run and of the rules. */
   readonly settings?: DetectionSettings;
 }
 
@@ -943,17 +941,18 @@ function delaySummary(delays: readonly number[], horizon: number): DelaySummary 
 }
 
 /**
- * Weekly counts: per replicate `areas` series of b·52 + w weeks of history plus `weeks` evaluated
- * weeks, negative binomial around a seasonal mean; `planted` of them get, from window week `onset`,
- * a level shift or a ramp of δ SD (SD = √(μ_t + μ_t²/k), the null SD of that week's count). Every
- * area goes through `detectCounts` over the window; each week is a run (`assessRun` over every area's
- * baseline p-value and pointwise EWMA p-value, `runTests`; both set to 1 when the minimum-count rule
- * fails, as the alarms are). Sensitivity counts planted series alarmed within the horizon (onset
- * … end of the window); false alarms are alarmed null area-weeks (null areas, and planted areas
- * before the onset). The main figures are the run's; `rules` has each rule's.
+ * Weekly counts: per replicate `areas` series of b·53 + w ISO weeks of history (from 2020-W01, so
+ * 53-week years are in it) plus `weeks` evaluated weeks, negative binomial around a seasonal mean;
+ * `planted` of them get, from window week `onset`, a level shift or a ramp of δ SD (SD =
+ * √(μ_t + μ_t²/k), the null SD of that week's count). Each week is a run: the engine's `countTests`
+ * on the series up to that week (every area's baseline p, 1 under the minimum-count rule), then
+ * `assessRun`. Every area also goes through `detectCounts` over the window with the same baseline
+ * settings, for the raw rules and the calibration. Sensitivity counts planted series alarmed within
+ * the horizon (onset … end of the window); false alarms are alarmed null area-weeks (null areas, and
+ * planted areas before the onset). The main figures are the run's; `rules` has each rule's.
  *
  * metrics: `nullAreaWeeks`, `baselineMissing` (area-weeks without a baseline), `meanMu` (mean
- * weekly mean of the areas), `testsPerRun` (areas × tests per area), and the calibration of the
+ * weekly mean of the areas), `testsPerRun` (areas), and the calibration of the
  * run's p-values on every area's null series: `nullBaselineBelow01` / `…001` / `…0001` (share of
  * null area-weeks with a baseline p below 0.01, 0.001, 0.0001; nominal: the same numbers),
  * `nullEwmaBelow…` (the same for the EWMA p), `nullResidualSd` (SD of the standardised residuals;
@@ -961,7 +960,8 @@ function delaySummary(delays: readonly number[], horizon: number): DelaySummary 
  */
 export function backtestCounts(options: CountBacktestOptions): CountBacktestResult[] {
   const settings = options.settings ?? DEFAULT_DETECTION_SETTINGS;
-  const control = { ...FARRINGTON_FLEXIBLE_DEFAULTS, frequency: 52, ...options.control };
+  const control = countControl(settings, "weekly");
+  const charts = { ...countChartOptions(settings), minimumCountRule: true, ...options.charts };
   const areas = options.areas ?? 100;
   const count = options.shape === "none" ? 0 : Math.min(areas, options.planted ?? 10);
   const deltas = options.shape === "none" ? [0] : options.deltas;
@@ -973,8 +973,8 @@ export function backtestCounts(options: CountBacktestOptions): CountBacktestResu
   const [mMin, mMax] = options.meanRange ?? [2, 20];
   const size = options.size ?? 10;
   const amplitude = options.seasonality ?? 0.3;
-  const tests = options.runTests ?? ["baseline", "ewma"];
-  const history = control.b * control.frequency + control.w;
+  // b ISO years back can be b·53 weeks; then the window of w weeks before that.
+  const history = settings.dynamics.counts.b * 53 + settings.dynamics.counts.w.weekly;
   const length = history + weeks;
   const range = Array.from({ length: weeks }, (_, t) => history + t);
   const horizon = weeks - onset;
@@ -982,7 +982,21 @@ export function backtestCounts(options: CountBacktestOptions): CountBacktestResu
     { length: areas },
     (_, i) => `BU9001${String(Math.floor(i / 100)).padStart(2, "0")}${String(i % 100).padStart(2, "0")}`,
   );
-  const periodOf = (t: number) => `${2025 + Math.floor(t / 52)}-W${String((t % 52) + 1).padStart(2, "0")}`;
+  const monday0 = isoWeekMonday(2020, 1);
+  const days = Int32Array.from({ length }, (_, t) => monday0 + 7 * t);
+  const periods = Array.from(days, isoWeekOfDay);
+  /** The count series of some areas up to window week t, as the store would deliver it. */
+  const seriesUpTo = (areaCodes: readonly string[], values: readonly Float64Array[], t: number) =>
+    indicatorSeries({
+      id: "backtest_counts",
+      domain: "safety",
+      kind: "count",
+      level: "buurt",
+      periods: periods.slice(0, history + t + 1),
+      areas: areaCodes,
+      values: values.slice(0, history + t + 1),
+      reference: new Float64Array(history + t + 1).fill(NaN),
+    });
 
   interface Acc {
     tally: Tally;
@@ -1023,7 +1037,7 @@ export function backtestCounts(options: CountBacktestOptions): CountBacktestResu
       }
       means.push(mu);
       nullCounts.push(counts);
-      nullDet.push(areaWeeks(detectCounts({ counts }, control, options.charts ?? {}, range)));
+      nullDet.push(areaWeeks(detectCounts({ counts, days }, control, charts, range)));
       for (const t of range) muSum += mu[t] as number;
     }
     for (const det of nullDet)
@@ -1055,8 +1069,14 @@ export function backtestCounts(options: CountBacktestOptions): CountBacktestResu
     const planted = order.slice(0, count).sort((x, y) => x - y);
     const isPlanted = new Uint8Array(areas);
     for (const a of planted) isPlanted[a] = 1;
+    // [period][area] of the null areas; the planted ones are missing there (they get their own series).
+    const nullValues = Array.from({ length }, (_, t) =>
+      Float64Array.from(nullCounts, (c, a) => (isPlanted[a] ? NaN : (c[t] as number))),
+    );
+    const plantedCodes = planted.map((a) => codes[a] as string);
     deltas.forEach((delta, d) => {
       const dets = nullDet.slice();
+      const plantedCounts: Float64Array[] = [];
       for (const a of planted) {
         const counts = (nullCounts[a] as Float64Array).slice();
         const mu = means[a] as Float64Array;
@@ -1068,8 +1088,12 @@ export function backtestCounts(options: CountBacktestOptions): CountBacktestResu
           const ramp = options.shape === "trend" ? Math.min(1, since / rampWeeks) : 1;
           counts[t] = prng.negativeBinomial(m + delta * ramp * Math.sqrt(m + (m * m) / size), size);
         }
-        dets[a] = areaWeeks(detectCounts({ counts }, control, options.charts ?? {}, range));
+        dets[a] = areaWeeks(detectCounts({ counts, days }, control, charts, range));
+        plantedCounts.push(counts);
       }
+      const plantedValues = Array.from({ length }, (_, t) =>
+        Float64Array.from(plantedCounts, (c) => c[t] as number),
+      );
       const a0 = acc[d] as Acc;
       const first: Record<CountRule, Int32Array> = {
         run: new Int32Array(areas).fill(-1),
@@ -1091,29 +1115,11 @@ export function backtestCounts(options: CountBacktestOptions): CountBacktestResu
         }
       };
       for (let t = 0; t < weeks; t++) {
-        const batches: TestBatch[] = tests.map((which) => {
-          const p = Float64Array.from(
-            dets,
-            (x) => (which === "baseline" ? x.pBaseline[t] : x.pEwma[t]) as number,
-          );
-          return {
-            detector: "dynamics-counts",
-            indicatorId: "backtest_counts",
-            domain: "safety",
-            polarity: "higher-is-worse",
-            level: "buurt",
-            division: 2025,
-            areas: codes,
-            gemeenten: codes.map(() => BACKTEST_GEMEENTE),
-            area: Int32Array.from(codes, (_, i) => i),
-            p,
-            effect: Float64Array.from(dets, (x) => x.effect[t] as number),
-            observed: Float64Array.from(dets, (x) => x.observed[t] as number),
-            expected: Float64Array.from(dets, (x) => x.expected[t] as number),
-            period: () => periodOf(t),
-            details: () => ({ test: which }),
-          };
-        });
+        // The engine's weekly run: the null areas' series and the planted areas' series up to week t.
+        const batches = [
+          countTests(seriesUpTo(codes, nullValues, t), settings),
+          count > 0 ? countTests(seriesUpTo(plantedCodes, plantedValues, t), settings) : null,
+        ].filter((b): b is TestBatch => b !== null);
         const run = assessRun(batches, settings);
         // A run is scored like a status run: planted units are the planted areas from the onset on.
         const units = t >= onset ? planted.map((a) => [`buurt:${codes[a] as string}`]) : [];
@@ -1191,7 +1197,7 @@ export function backtestCounts(options: CountBacktestOptions): CountBacktestResu
         nullResidualSd: Math.sqrt(
           Math.max(0, calib.rr / Math.max(1, calib.rn) - (calib.r / Math.max(1, calib.rn)) ** 2),
         ),
-        testsPerRun: areas * tests.length,
+        testsPerRun: areas,
         baselineMissing: missing / Math.max(1, options.replicates * areas * weeks),
         meanMu: muSum / Math.max(1, options.replicates * areas * weeks),
       },

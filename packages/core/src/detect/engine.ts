@@ -9,6 +9,7 @@
 import { KIND_SCALE } from "../catalogue.js";
 import type { DetectorId, TestBatch } from "./assess.js";
 import { binomialUpperTail, binomialCdf, normalCdf, poissonCdf, poissonUpperTail } from "./distributions.js";
+import { countTests, weeklyOrMonthlyCounts } from "./engine-counts.js";
 import {
   funnelVariance,
   funnelZScore,
@@ -435,11 +436,12 @@ export function relativeChangeTests(series: IndicatorSeries, settings: Detection
  * Trend of the area relative to its reference in series of at least `minTrendPeriods` periods:
  * Mann–Kendall on d_t = x_t − r_t (exact for short series without ties; one-sided, unfavourable
  * direction), Theil–Sen slopes of x and d per year as effect figures. Counts without a denominator
- * are tested on their own series. Areas with a missing period get no test.
+ * are tested on their own series; weekly and monthly counts are left to countTests (engine-counts.ts).
+ * Areas with a missing period get no test.
  */
 export function trendTests(series: IndicatorSeries, settings: DetectionSettings): TestBatch | null {
   const periods = series.periods.length;
-  if (periods < settings.dynamics.minTrendPeriods) return null;
+  if (periods < settings.dynamics.minTrendPeriods || weeklyOrMonthlyCounts(series)) return null;
   const times = series.periods.map(periodTime);
   const worseHigh = series.indicator.polarity === "higher-is-worse";
   const own = series.indicator.kind === "count";
@@ -660,6 +662,7 @@ export function detectSeries(
     standardisedTests(series, settings),
     relativeChangeTests(series, settings),
     trendTests(series, settings),
+    countTests(series, settings),
   ].filter((b): b is TestBatch => b !== null);
   if (weights && (settings.space.levels as readonly string[]).includes(series.level))
     batches.push(...spatialTests(series, settings, weights));

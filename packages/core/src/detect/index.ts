@@ -15,3 +15,4 @@ export * from "./assess.js";
 export * from "./series.js";
 export * from "./engine.js";
 export * from "./backtest.js";
+export * from "./engine-counts.js";

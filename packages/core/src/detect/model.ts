@@ -22,6 +22,79 @@ export const DEFAULT_COMPOSITE_WEIGHTS: Readonly<Record<Domain, number>> = {
   "physical-environment": 1,
 };
 
+/** Per-frequency whole numbers (weekly and monthly count series). */
+const perFrequency = (weekly: number, monthly: number, min: number, max: [number, number]) =>
+  z
+    .object({
+      weekly: z.number().int().min(min).max(max[0]).default(weekly),
+      monthly: z.number().int().min(min).max(max[1]).default(monthly),
+    })
+    .strict()
+    .default({ weekly, monthly });
+
+/**
+ * The dynamics-counts detector (engine-counts.ts): the Farrington/Noufaily baseline of weekly or
+ * monthly counts, its minimum-count rule and the EWMA/CUSUM charts shown with each test.
+ */
+const CountSettingsSchema = z
+  .object({
+    /**
+     * "noufaily" (Noufaily 2013: the trend is kept unless it extrapolates) or "farrington" (R's
+     * farringtonFlexible default: kept when significant at 5 %); past outbreaks are down-weighted above
+     * Anscombe residual 2.58 in both.
+     */
+    method: z.enum(["noufaily", "farrington"]).default("noufaily"),
+    /**
+     * Threshold and p-value: "muan" (negative binomial around the upper 1 − α bound of μ̂₀: estimation
+     * error included), "nbPlugin" (negative binomial around μ̂₀) or "delta" (Farrington's 2/3-power normal).
+     */
+    threshold: z.enum(["muan", "nbPlugin", "delta"]).default("muan"),
+    /** Years of history for the baseline. */
+    b: z.number().int().min(1).max(10).default(5),
+    /** Half-width of the window around the same period of earlier years, in periods. */
+    w: perFrequency(3, 1, 0, [10, 3]),
+    /** Seasonal factor levels (1: windows only, Farrington; 10: Noufaily). */
+    noPeriods: perFrequency(10, 4, 1, [50, 12]),
+    /** Periods before the tested one left out of the baseline (Noufaily: 26 weeks; 6 months). */
+    pastPeriodsNotIncluded: perFrequency(26, 6, 0, [104, 24]),
+    /** One-sided level of the upper threshold (and of μ̂₀'s bound for "muan"). */
+    alpha: z.number().gt(0).lt(0.5).default(0.05),
+    /** [cases, periods]: fewer cases in the last `periods` periods → p = 1 (not tested as a deviation). */
+    limit54: z.tuple([z.number().int().min(0), z.number().int().min(1)]).default([5, 4]),
+    /** EWMA of the standardised residuals, shown with the test: weight λ, limit L·σ. */
+    ewma: z
+      .object({ lambda: z.number().gt(0).max(1).default(0.3), limit: z.number().gt(0).default(2.7) })
+      .strict()
+      .default({ lambda: 0.3, limit: 2.7 }),
+    /** Upper CUSUM of the standardised residuals, shown with the test: allowance k, decision interval h. */
+    cusum: z
+      .object({ k: z.number().min(0).default(0.5), h: z.number().gt(0).default(4) })
+      .strict()
+      .default({ k: 0.5, h: 4 }),
+    /** Periods the EWMA and CUSUM run over, ending with the tested one (each needs its own baseline). */
+    chartPeriods: z.number().int().min(1).max(104).default(13),
+  })
+  .strict()
+  .refine(
+    (c) => c.noPeriods.weekly <= 52 - 2 * c.w.weekly && c.noPeriods.monthly <= 12 - 2 * c.w.monthly,
+    "dynamics.counts.noPeriods must leave a period per seasonal block between the windows (≤ 52 − 2w weekly, ≤ 12 − 2w monthly)",
+  );
+
+/** The count detector's defaults (docs/methods.md, "dynamics-counts"). */
+export const DEFAULT_COUNT_SETTINGS: z.output<typeof CountSettingsSchema> = {
+  method: "noufaily",
+  threshold: "muan",
+  b: 5,
+  w: { weekly: 3, monthly: 1 },
+  noPeriods: { weekly: 10, monthly: 4 },
+  pastPeriodsNotIncluded: { weekly: 26, monthly: 6 },
+  alpha: 0.05,
+  limit54: [5, 4],
+  ewma: { lambda: 0.3, limit: 2.7 },
+  cusum: { k: 0.5, h: 4 },
+  chartPeriods: 13,
+};
+
 export const DetectionSettingsSchema = z
   .object({
     /** Target false-discovery rate of a run (Benjamini–Hochberg). */
@@ -63,9 +136,11 @@ export const DetectionSettingsSchema = z
       .object({
         /** Fewest periods for a Mann–Kendall / Theil–Sen trend test (fewer: relative change only). */
         minTrendPeriods: z.number().int().min(3).default(4),
+        /** Weekly and monthly counts (dynamics-counts). */
+        counts: CountSettingsSchema.default(DEFAULT_COUNT_SETTINGS),
       })
       .strict()
-      .default({ minTrendPeriods: 4 }),
+      .default({ minTrendPeriods: 4, counts: DEFAULT_COUNT_SETTINGS }),
     space: z
       .object({
         /** Conditional permutations per test (≥ 999). */
@@ -207,10 +282,26 @@ export function describeModel(settings: DetectionSettings): {
       {
         id: "dynamics-counts",
         family: "dynamics",
-        appliesTo: "weekly or monthly counts (reports, observations)",
+        appliesTo:
+          "indicators of kind count with weekly (ISO week) or monthly periods, higher is worse; the latest period " +
+          "of each area with a count",
         method:
-          "Quasi-Poisson baseline with trend and seasonality that down-weights past outbreaks " +
-          "(Farrington/Noufaily), minimum-count rule, EWMA/CUSUM on the residuals.",
+          `Quasi-Poisson baseline (${settings.dynamics.counts.method === "noufaily" ? "Noufaily 2013: trend kept unless it extrapolates" : "Farrington: trend kept when significant at 5 %"}) ` +
+          `from ${settings.dynamics.counts.b} years of history found by calendar: windows of ±w periods around the same ` +
+          `period of each year (w = ${settings.dynamics.counts.w.weekly} weeks / ${settings.dynamics.counts.w.monthly} ` +
+          `months) and a seasonal factor of ${settings.dynamics.counts.noPeriods.weekly} / ` +
+          `${settings.dynamics.counts.noPeriods.monthly} levels, the last ` +
+          `${settings.dynamics.counts.pastPeriodsNotIncluded.weekly} weeks / ${settings.dynamics.counts.pastPeriodsNotIncluded.monthly} ` +
+          "months left out, past outbreaks down-weighted (Anscombe residuals > 2.58). One-sided p = P[Y ≥ y] under " +
+          `the predictive distribution ("${settings.dynamics.counts.threshold}"` +
+          (settings.dynamics.counts.threshold === "muan"
+            ? `: negative binomial around the upper ${1 - settings.dynamics.counts.alpha} bound of the expected count`
+            : "") +
+          `); p = 1 with fewer than ${settings.dynamics.counts.limit54[0]} cases in the last ` +
+          `${settings.dynamics.counts.limit54[1]} periods; grey without a baseline. Effect: the Anscombe residual. ` +
+          `Shown with each alert: EWMA (λ = ${settings.dynamics.counts.ewma.lambda}, L = ${settings.dynamics.counts.ewma.limit}) ` +
+          `and CUSUM (k = ${settings.dynamics.counts.cusum.k}, h = ${settings.dynamics.counts.cusum.h}) of the residuals over ` +
+          `the last ${settings.dynamics.counts.chartPeriods} periods; they do not enter the run's p-values.`,
         references: [
           "Farrington CP et al. (1996) JRSS A 159:547–563",
           "Noufaily A et al. (2013) Stat Med 32:1206–1222",
