@@ -15,6 +15,7 @@ import {
   DEFAULT_DETECTION_SETTINGS,
   DetectionSettingsSchema,
   detectSeries,
+  empiricalBayesRates,
   describeModel,
   funnelTests,
   groupAlerts,
@@ -133,6 +134,15 @@ describe("status: funnel tests on counts", () => {
       denominator: 100,
       model: "binomial",
     });
+    // The EB rate shrinks the area's own rate towards the pooled rate of the tested areas.
+    const tested = rows.filter((r) => r.den >= 10);
+    const eb = empiricalBayesRates(
+      tested.map((r) => r.num),
+      tested.map((r) => r.den),
+      "binomial",
+    );
+    expect(bu01.details.ebRate).toBeCloseTo(100 * eb.estimate[0]!, 12);
+    expect(bu01.details.ebRate as number).toBeLessThan(20);
     // A denominator below the minimum: grey, no p-value.
     expect(t.find((x) => x.area === "BU06")).toMatchObject({ p: null, expected: null });
   });

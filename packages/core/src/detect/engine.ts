@@ -19,6 +19,7 @@ import {
 } from "./funnel.js";
 import type { DetectionSettings } from "./model.js";
 import type { IndicatorSeries } from "./series.js";
+import { empiricalBayesRates } from "./smoothing.js";
 import {
   drawPermutations,
   localGPermutation,
@@ -220,6 +221,19 @@ export function funnelTests(series: IndicatorSeries, settings: DetectionSettings
     tau2 > 0
       ? ((z[a] as number) * Math.sqrt(variance[a] as number)) / Math.sqrt((variance[a] as number) + tau2)
       : (z[a] as number) / Math.sqrt(phi);
+  // Empirical-Bayes rates (Marshall's global EB, spdep::EBest) of the tested areas, shown with each
+  // test: a small area's own rate is shrunk towards the pooled rate by how little it can be trusted.
+  const tested: number[] = [];
+  for (let a = 0; a < n; a++) if (!Number.isNaN(target[a])) tested.push(a);
+  const ebRate = new Float64Array(n).fill(NaN);
+  if (tested.length >= 2) {
+    const eb = empiricalBayesRates(
+      tested.map((a) => Math.max(0, nums[a] as number)),
+      tested.map((a) => dens[a] as number),
+      model === "binomial" ? "binomial" : "poisson",
+    );
+    tested.forEach((a, i) => (ebRate[a] = (eb.estimate[i] as number) * scale));
+  }
   const b = new BatchBuilder(series, "status-funnel");
   for (let a = 0; a < n; a++) {
     const den = dens[a] as number;
@@ -258,6 +272,7 @@ export function funnelTests(series: IndicatorSeries, settings: DetectionSettings
             phi,
             tau2,
             z: adjusted(a),
+            ebRate: Number.isNaN(ebRate[a]) ? null : (ebRate[a] as number),
           },
   );
 }
@@ -570,10 +585,15 @@ export function spatialTests(
   };
   const out: TestBatch[] = [];
 
+  const self = includeSelf(sub.neighbours);
+  const widest = Math.max(1, maxCardinality(self));
+  // Every area draws its (self-included) neighbourhood from the other n − 1 areas.
+  if (widest >= n) return [];
+  // One draw matrix serves both statistics (Moran uses the first |N(i)| columns of each row).
+  const draws = drawPermutations(n, widest, options);
   const wMoran = spatialWeights(sub.neighbours, "W");
   const lisa = localMoran(x, wMoran);
-  const moranDraws = drawPermutations(n, Math.max(1, maxCardinality(sub.neighbours)), options);
-  const perm = localMoranPermutation(x, wMoran, moranDraws);
+  const perm = localMoranPermutation(x, wMoran, draws);
   const wanted = worseHigh ? QUADRANT.HH : QUADRANT.LL;
   const mb = new BatchBuilder(series, "space-local-moran");
   const moranIndex = new Int32Array(n);
@@ -611,10 +631,8 @@ export function spatialTests(
     ),
   );
 
-  const self = includeSelf(sub.neighbours);
   const wG = spatialWeights(self, "B");
-  const gDraws = drawPermutations(n, Math.max(1, maxCardinality(self)), options);
-  const gp = localGPermutation(x, wG, gDraws);
+  const gp = localGPermutation(x, wG, draws);
   const gb = new BatchBuilder(series, "space-gi-star");
   const gIndex = new Int32Array(n);
   for (let i = 0; i < n; i++) {
