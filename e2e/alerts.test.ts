@@ -1,13 +1,16 @@
 /**
  * Early warning in the dashboard (issue 5), in a real Chromium against the real server on a copy of
  * the demo database, which holds a finished detection run: the alert inbox (ranked as the API, its
- * filters, paging), the alert layer of the map (areas coloured by their worst alert, a click opens
- * the alert), the alert page (every test in words with figures that match the API, parameters,
- * history, the charts with source and period), English, axe-core, and a 375×812 phone viewport.
+ * filters, paging), the alert layer of the map (areas coloured by their worst alert, the tested ones
+ * blue or grey exactly as the API lists them, a click opens the area's strongest alert the layer
+ * names), the alert page (every test in words with figures that match the API, parameters, history,
+ * the charts with source and period, control lines at the run's Benjamini–Hochberg p cut-offs, the
+ * cluster map outlining exactly the neighbours the test used), English, axe-core, and a 375×812 phone
+ * viewport.
  */
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import type { Page } from "playwright-core";
+import type { Locator, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   attributes,
@@ -31,6 +34,7 @@ interface Indicator {
   name: { nl: string; en: string };
   unit: string;
   decimals: number;
+  polarity: "higher-is-worse" | "higher-is-better" | "neutral";
 }
 interface AlertSummary {
   id: number;
@@ -65,9 +69,23 @@ interface AlertTest {
   attribution: string;
 }
 interface AlertDetail extends AlertSummary {
+  lastRun: number;
   explanation: AlertTest[];
   events: { event: string; status: string; runId: number | null }[];
   parameters: { fdr: number; severity: { red: number; yellow: number }; space: { permutations: number } };
+}
+interface AlertRun {
+  id: number;
+  tests: number;
+  pCutoffs: { red: number | null; yellow: number | null };
+}
+interface AlertDetailResponse {
+  alert: AlertDetail;
+  run: AlertRun | null;
+}
+interface AlertMap {
+  areas: { code: string; severity: "red" | "yellow"; alerts: number; alertId: number }[];
+  tested: { code: string; division: number; severity: "blue" | "grey" }[];
 }
 interface AreaSummary {
   code: string;
@@ -76,6 +94,9 @@ interface AreaSummary {
 
 type Locale = {
   nav: Record<string, string>;
+  chart: Record<string, string>;
+  explain: Record<string, string>;
+  levelPlural: Record<string, string>;
   domain: Record<string, string>;
   detector: Record<string, string>;
   severity: Record<string, string>;
@@ -90,8 +111,14 @@ const locale = (lang: "nl" | "en") =>
 const nl = locale("nl");
 const en = locale("en");
 
-/** The colours of the alert layer (packages/web/src/lib/alerts.ts, SEVERITY_FILL). */
-const SEVERITY_FILL = { red: "#c8102e", yellow: "#f9c20a", blue: "#c6dbef", grey: "#d9d9d9" };
+/** The colours of the alert layer (packages/web/src/lib/alerts.ts, LAYER_FILL): white for untested areas. */
+const LAYER_FILL = {
+  red: "#c8102e",
+  yellow: "#f9c20a",
+  blue: "#c6dbef",
+  grey: "#d9d9d9",
+  untested: "#ffffff",
+};
 const PHONE = { width: 375, height: 812 };
 const DESKTOP = { width: 1280, height: 800 };
 
@@ -132,6 +159,42 @@ const probability = (p: number): string => {
   }
   return `${nf(m, 1)}${NBSP}×${NBSP}10${[...String(e)].map((c) => SUP[c]).join("")}`;
 };
+/**
+ * The one-sided normal quantile z = Φ⁻¹(1 − p), independently of the dashboard's: bisection on the
+ * upper tail ½·erfc(z/√2) with the Chebyshev erfc of Numerical Recipes (relative error < 1.2e-7).
+ */
+const zOfP = (p: number): number => {
+  const erfc = (x: number) => {
+    const t = 1 / (1 + 0.5 * Math.abs(x));
+    const r =
+      t *
+      Math.exp(
+        -x * x -
+          1.26551223 +
+          t *
+            (1.00002368 +
+              t *
+                (0.37409196 +
+                  t *
+                    (0.09678418 +
+                      t *
+                        (-0.18628806 +
+                          t *
+                            (0.27886807 +
+                              t * (-1.13520398 + t * (1.48851587 + t * (-0.82215223 + t * 0.17087277)))))))),
+      );
+    return x >= 0 ? r : 2 - r;
+  };
+  let lo = 0;
+  let hi = 40;
+  for (let i = 0; i < 200; i++) {
+    const mid = (lo + hi) / 2;
+    if (0.5 * erfc(mid / Math.SQRT2) > p) lo = mid;
+    else hi = mid;
+  }
+  return (lo + hi) / 2;
+};
+
 /** A figure of a percentage indicator; differences (change, slope) in percentage points. */
 const onScale = (v: number, ind: Indicator, difference: boolean) =>
   ind.unit === "%"
@@ -139,6 +202,10 @@ const onScale = (v: number, ind: Indicator, difference: boolean) =>
       ? `${signed(v, ind.decimals)}${NBSP}procentpunt`
       : `${nf(v, ind.decimals)}${NBSP}%`
     : nf(v, ind.decimals);
+
+/** A locale text with its {{placeholders}} filled in. */
+const fill = (template: string | undefined, vars: Record<string, string | number>): string =>
+  (template ?? "").replace(/\{\{(\w+)\}\}/g, (_, k: string) => String(vars[k] ?? `{{${k}}}`));
 
 // ---------------------------------------------------------------------------------------------------
 
@@ -189,6 +256,73 @@ describe("early warning in the dashboard", () => {
   afterAll(async () => {
     await s?.close();
   });
+
+  /**
+   * The control lines of a deviation chart (standardised or change): one per p cut-off of the alert's
+   * run at z = Φ⁻¹(1 − p), on the unfavourable side only, drawn at centre + z·spread of the test on
+   * the chart's own value axis (read from its tick labels); a cut-off the run lacks has no line.
+   */
+  const expectControlLines = async (figure: Locator, test: AlertTest, run: AlertRun | null) => {
+    expect(run, "the alert's run and its p cut-offs").not.toBeNull();
+    const side = indicator(test.indicatorId).polarity === "higher-is-worse" ? 1 : -1;
+    expect(await figure.getAttribute("data-run")).toBe(String(run!.id));
+    // The value axis: pixel y of each tick label (the rules share its vertical offset).
+    const ticks: { v: number; y: number }[] = [];
+    const labels = figure.locator('svg g[aria-label="y-axis tick label"] text');
+    for (let i = 0; i < (await labels.count()); i++) {
+      const v = Number(((await labels.nth(i).textContent()) ?? "").replace("−", "-").replace(/,/g, ""));
+      const y = Number(
+        /translate\([^,]+,([^)]+)\)/.exec((await labels.nth(i).getAttribute("transform")) ?? "")?.[1],
+      );
+      ticks.push({ v, y });
+    }
+    expect(ticks.length).toBeGreaterThan(1);
+    const [a, b] = [ticks[0]!, ticks.at(-1)!];
+    const pixel = (v: number) => a.y + ((v - a.v) * (b.y - a.y)) / (b.v - a.v);
+    for (const severity of ["red", "yellow"] as const) {
+      const p = run!.pCutoffs[severity];
+      const key = figure.locator(`[data-testid=limit-${severity}]`);
+      const rule = figure.locator(`svg g.limit-${severity} line`);
+      if (p === null) {
+        expect(await rule.count(), severity).toBe(0);
+        expect(await key.textContent()).toBe(fill(nl.chart.noLimit, { severity: nl.severity[severity]! }));
+        continue;
+      }
+      const z = zOfP(p);
+      // Stricter than the uncorrected thresholds: Benjamini–Hochberg over the whole run.
+      expect(z).toBeGreaterThan(zOfP(severity === "red" ? 0.01 : 0.05));
+      expect(Number(await key.getAttribute("data-p"))).toBe(p);
+      expect(Number(await key.getAttribute("data-z"))).toBeCloseTo(z, 5);
+      expect(await key.textContent()).toBe(
+        fill(nl.chart.limit, { severity: nl.severity[severity]!, z: signed(side * z, 2), p: probability(p) }),
+      );
+      expect(await rule.count(), severity).toBe(1);
+      const value = test.expected! + side * z * Number(test.details.scale);
+      expect(Number(await rule.getAttribute("y1")), `${severity} line at ${value}`).toBeCloseTo(
+        pixel(value),
+        0,
+      );
+    }
+    // The words say so: the run, its number of tests, its cut-offs.
+    const note = (await figure.locator("[data-testid=limit-note]").textContent()) ?? "";
+    expect(note).toContain(`run ${run!.id}:`);
+    expect(note).toContain(`alle ${nf(run!.tests, 0)} toetsen`);
+    expect(note).toContain("Benjamini–Hochberg");
+    for (const severity of ["red", "yellow"] as const) {
+      const p = run!.pCutoffs[severity];
+      if (p !== null) expect(note).toContain(`${nl.severity[severity]} (${probability(p)})`);
+    }
+    expect(note).toContain(side > 0 ? "(erboven)" : "(eronder)");
+    const label = (await figure.locator("[role=img]").getAttribute("aria-label")) ?? "";
+    if (run!.pCutoffs.red !== null)
+      expect(label).toContain(
+        fill(nl.chart.limitWords, {
+          severity: nl.severity.red!,
+          z: signed(side * zOfP(run!.pCutoffs.red), 2),
+          p: probability(run!.pCutoffs.red),
+        }),
+      );
+  };
 
   it("lists the alerts of the latest run as the API ranks them, with area, domain, indicator, detector, period, severity, status and source", async () => {
     await open("/?v=alerts");
@@ -322,6 +456,25 @@ describe("early warning in the dashboard", () => {
     const { alert } = await s.json<{ alert: AlertDetail }>(`/api/alerts/${spatial.id}`);
     const area = await s.json<AreaSummary>(`/api/areas/${alert.areaCode}?division=${alert.division}`);
     const name = area.name ?? alert.areaCode;
+    /**
+     * The comparable areas of a test in words, from its structured fields (comparedWithin, gemeente);
+     * only a test stored without them falls back to its reference text.
+     */
+    const groupWords = async (test: AlertTest): Promise<string> => {
+      const d = test.details;
+      const levels = nl.levelPlural[alert.level]!;
+      const within =
+        d.comparedWithin ??
+        (/ areas of /.test(
+          String(test.detector === "dynamics-relative-change" ? d.comparedWith : d.reference),
+        )
+          ? "gemeente"
+          : "level");
+      if (within === "level") return fill(nl.explain.all, { levels });
+      const code = String(d.gemeente ?? alert.gemeenteCode);
+      const gemeente = await s.json<AreaSummary>(`/api/areas/${code}?division=${alert.division}`);
+      return fill(nl.explain.group, { levels, gemeente: gemeente.name ?? code });
+    };
     await page.locator("h1", { hasText: name }).waitFor();
     expect(await page.locator("h1").textContent()).toBe(`${nl.domain[alert.domain]} in ${name}`);
     expect(await page.locator(".alert-header .severity").first().textContent()).toBe(
@@ -371,7 +524,11 @@ describe("early warning in the dashboard", () => {
         expect(sentence).toContain(onScale(test.expected!, ind, false));
         expect(sentence).toContain(nf(Math.abs(Number(d.z)), 2));
         expect(sentence).toContain(`${d.areas} gebieden`);
+        expect(sentence).toContain(`de mediaan van ${await groupWords(test)} (`);
       } else if (test.detector === "dynamics-relative-change") {
+        // Compared within the gemeente or the level, as the test's comparedWithin says.
+        expect(d.comparedWithin).toMatch(/^(gemeente|level)$/);
+        expect(sentence).toContain(`verschillen bij ${await groupWords(test)}.`);
         expect(sentence).toContain(
           `van ${onScale(Number(d.from), ind, false)} naar ${onScale(Number(d.to), ind, false)}`,
         );
@@ -411,7 +568,7 @@ describe("early warning in the dashboard", () => {
     await page.setViewportSize({ width: 1280, height: 1000 });
     try {
       await open(`/?v=alert&id=${spatial.id}`);
-      const { alert } = await s.json<{ alert: AlertDetail }>(`/api/alerts/${spatial.id}`);
+      const { alert, run } = await s.json<AlertDetailResponse>(`/api/alerts/${spatial.id}`);
       const area = await s.json<AreaSummary>(`/api/areas/${alert.areaCode}?division=${alert.division}`);
       const name = area.name ?? alert.areaCode;
       const gemeente = await s.json<AreaSummary>(
@@ -439,14 +596,24 @@ describe("early warning in the dashboard", () => {
         );
       }
       // The deviation chart of the strongest status or change test, the area highlighted.
-      expect(await page.locator("[data-testid=figure-deviation]").getAttribute("data-detector")).toMatch(
-        /^(status-|dynamics-relative-change)/,
-      );
+      const deviation = page.locator("[data-testid=figure-deviation]");
+      const detector = await deviation.getAttribute("data-detector");
+      expect(detector).toMatch(/^(status-standardised|dynamics-relative-change)$/);
+      const shown = await deviation.getAttribute("data-indicator");
+      const devTest = alert.explanation.find((t) => t.detector === detector && t.indicatorId === shown)!;
+      await expectControlLines(deviation, devTest, run);
       // The series of a change test: the change of the area and of its reference over its periods.
       const changeTest = alert.explanation.findIndex((t) => t.detector === "dynamics-relative-change");
       if (changeTest >= 0) {
         const test = alert.explanation[changeTest]!;
         await page.locator("#chart-test").selectOption(String(changeTest));
+        // Its deviation chart: the differences in change, the control lines from the test's own spread.
+        const changeFigure = page.locator(
+          `[data-testid=figure-deviation][data-detector="dynamics-relative-change"][data-indicator="${test.indicatorId}"]`,
+        );
+        await changeFigure.locator("[data-testid=chart-deviation][data-drawn] svg").waitFor();
+        expect(Number(await changeFigure.getAttribute("data-spread"))).toBe(test.details.scale);
+        await expectControlLines(changeFigure, test, run);
         const figure = page.locator(`[data-testid=figure-series][data-indicator="${test.indicatorId}"]`);
         await figure.locator("[data-testid=chart-series][data-drawn] svg").waitFor();
         const ind = indicator(test.indicatorId);
@@ -472,6 +639,19 @@ describe("early warning in the dashboard", () => {
       expect(await cluster.locator(".source").textContent()).toContain("PDOK");
       await page.locator("#chart-test").selectOption(String(alert.explanation.indexOf(space)));
       await page.locator(`[data-testid=figure-cluster][data-detector="${space.detector}"]`).waitFor();
+      // It outlines exactly the neighbours the test used (neighbourCodes), the area itself apart.
+      const used = String(space.details.neighbourCodes).split(",");
+      expect(used.length).toBe(Number(space.details.neighbours));
+      const outlined = (what: string) =>
+        attributes(page, `[data-testid=chart-cluster][data-drawn] g.${what} path`, "data-code");
+      await expect.poll(async () => (await outlined("cluster-neighbour")).sort()).toEqual([...used].sort());
+      expect(await outlined("cluster-area")).toEqual([alert.areaCode]);
+      expect((await cluster.getAttribute("data-neighbours"))?.split(",").sort()).toEqual([...used].sort());
+      const note = (await cluster.locator("[data-testid=cluster-note]").textContent()) ?? "";
+      expect(note).toContain(`De toets gebruikte ${used.length} buren`);
+      expect(note).toContain(`grenzen uit indeling ${space.details.geometryDivision}`);
+      expect(note).toContain(space.details.weightsMethod === "queen" ? "(queen)" : "(k-nearest)");
+      expect(note).toContain("de kaart omlijnt precies die buren");
       await page.locator("#chart-test").selectOption("0");
       await page.locator("[data-testid=chart-cluster][data-drawn] svg").waitFor();
       await page.evaluate(() =>
@@ -495,17 +675,38 @@ describe("early warning in the dashboard", () => {
     expect(await page.locator("[data-testid=figure-deviation] .figure-title").textContent()).toBe(
       "Trechtergrafiek",
     );
-    const { alert } = await s.json<{ alert: AlertDetail }>(`/api/alerts/${funnel!.id}`);
+    const { alert, run } = await s.json<AlertDetailResponse>(`/api/alerts/${funnel!.id}`);
     const area = await s.json<AreaSummary>(`/api/areas/${alert.areaCode}?division=${alert.division}`);
     await page.locator("h1", { hasText: area.name ?? alert.areaCode }).waitFor();
     const sentence = (await page.locator("[data-testid=test-sentence]").first().textContent()) ?? "";
     const d = alert.explanation[0]!.details;
     expect(sentence).toContain(`${nf(Number(d.numerator), 0)} op ${nf(Number(d.denominator), 0)}`);
     if (Number(d.phi) > 1) expect(sentence).toContain(`φ = ${nf(Number(d.phi), 2)}`);
+    // The funnel's limits at the run's p cut-offs, one curve each on the unfavourable side, widened
+    // for overdispersion as the test was (τ² when additive).
+    const figure = page.locator("[data-testid=figure-deviation]");
+    const side = indicator(alert.indicatorId).polarity === "higher-is-worse" ? 1 : -1;
+    expect(run).not.toBeNull();
+    for (const severity of ["red", "yellow"] as const) {
+      const p = run!.pCutoffs[severity];
+      if (p === null) continue;
+      expect(await figure.locator(`svg g.limit-${severity} path`).count(), severity).toBe(1);
+      expect(await figure.locator(`[data-testid=limit-${severity}]`).textContent()).toBe(
+        fill(nl.chart.funnelLimit, {
+          severity: nl.severity[severity]!,
+          z: signed(side * zOfP(p), 2),
+          p: probability(p),
+        }),
+      );
+    }
+    const note = (await figure.locator("[data-testid=limit-note]").textContent()) ?? "";
+    expect(note).toContain(`run ${run!.id}:`);
+    if (Number(d.tau2) > 0) expect(note).toContain(`τ² = ${probability(Number(d.tau2))}`);
+    else if (Number(d.phi) > 1) expect(note).toContain(`φ = ${nf(Number(d.phi), 2)}`);
     await screenshot(page, "desktop-alert-funnel");
   });
 
-  it("colours the map's areas by their worst alert; a click on one opens its alert", async () => {
+  it("colours the map's areas by their worst alert and the tested ones as the API lists them; a click opens the area's strongest alert", async () => {
     const ind = "eenzaam_18plus";
     await open(`/?i=${ind}&a=GM0034&l=buurt`);
     await waitForMap(page, { parent: "GM0034" });
@@ -514,29 +715,38 @@ describe("early warning in the dashboard", () => {
     await page
       .locator("[data-testid=map][data-layer=alerts][data-state=ready]")
       .waitFor({ state: "attached" });
-    const layer = await s.json<{ areas: { code: string; severity: "red" | "yellow" }[] }>(
-      "/api/alerts/map?level=buurt&division=2020&parent=GM0034",
-    );
+    const layer = await s.json<AlertMap>("/api/alerts/map?level=buurt&division=2020&parent=GM0034");
     const geo = await s.json<{ features: { properties: { code: string; inData?: boolean } }[] }>(
       "/api/geo/buurt?parent=GM0034&dataDivision=2020",
     );
     const drawn = new Set(geo.features.map((f) => f.properties.code));
-    const bySeverity = { red: 0, yellow: 0, blue: 0, grey: 0 };
     const alerted = new Map(layer.areas.map((a) => [a.code, a.severity]));
+    const tested = new Map(layer.tested.map((a) => [a.code, a.severity]));
+    const byClass = { red: 0, yellow: 0, blue: 0, grey: 0, untested: 0 };
+    const shownTested: [string, string][] = [];
     for (const f of geo.features) {
-      const sev = alerted.get(f.properties.code) ?? (f.properties.inData === false ? "grey" : "blue");
-      bySeverity[sev]++;
-      expect(await featureState(page, f.properties.code), f.properties.code).toMatchObject({
-        status: "value",
-        colour: SEVERITY_FILL[sev],
-      });
+      const code = f.properties.code;
+      const cls = alerted.get(code) ?? tested.get(code) ?? "untested";
+      byClass[cls]++;
+      const state = await featureState(page, code);
+      expect(state, code).toMatchObject({ status: "value", colour: LAYER_FILL[cls] });
+      if (state.colour === LAYER_FILL.blue) shownTested.push([code, "blue"]);
+      if (state.colour === LAYER_FILL.grey) shownTested.push([code, "grey"]);
     }
-    expect(bySeverity.red).toBeGreaterThan(0);
-    expect(bySeverity.yellow).toBeGreaterThan(0);
+    expect(byClass.red).toBeGreaterThan(0);
+    expect(byClass.yellow).toBeGreaterThan(0);
+    // The blue and grey areas are exactly the API's tested areas that have a boundary here.
+    expect(layer.tested.length).toBeGreaterThan(0);
+    expect(shownTested.sort()).toEqual(
+      layer.tested
+        .filter((a) => drawn.has(a.code))
+        .map((a): [string, string] => [a.code, a.severity])
+        .sort(),
+    );
     // The legend counts the same.
-    for (const sev of ["red", "yellow", "blue", "grey"] as const)
-      expect(await page.locator(`[data-testid=alert-count-${sev}]`).textContent(), sev).toBe(
-        `${bySeverity[sev]} ${bySeverity[sev] === 1 ? "gebied" : "gebieden"}`,
+    for (const cls of ["red", "yellow", "blue", "grey", "untested"] as const)
+      expect(await page.locator(`[data-testid=alert-count-${cls}]`).textContent(), cls).toBe(
+        `${byClass[cls]} ${byClass[cls] === 1 ? "gebied" : "gebieden"}`,
       );
     await screenshot(page, "desktop-map-alerts");
 
@@ -549,30 +759,34 @@ describe("early warning in the dashboard", () => {
     // No area keeps an alert colour under the figures (areas without a figure have status "none").
     for (const code of [...alerted.keys()].filter((c) => drawn.has(c))) {
       const state = await featureState(page, code);
-      expect(state.status === "value" && state.colour === SEVERITY_FILL[alerted.get(code)!], code).toBe(
-        false,
-      );
+      expect(state.status === "value" && state.colour === LAYER_FILL[alerted.get(code)!], code).toBe(false);
     }
     await page.getByRole("button", { name: nl.layer.alerts }).click();
     await page
       .locator("[data-testid=map][data-layer=alerts][data-state=ready]")
       .waitFor({ state: "attached" });
 
-    // A red area: its strongest alert opens.
-    const red = layer.areas.filter((a) => a.severity === "red" && drawn.has(a.code)).map((a) => a.code);
-    let clicked: string | undefined;
-    for (const code of red) {
-      const point = await pointOfArea(page, code);
+    // A red area: the alert the layer names for it opens, without asking the API which one.
+    const red = layer.areas.filter((a) => a.severity === "red" && drawn.has(a.code));
+    let clicked: (typeof red)[number] | undefined;
+    const before = s.requests.length;
+    for (const a of red) {
+      const point = await pointOfArea(page, a.code);
       if (!point) continue;
       await page.mouse.click(point.x, point.y);
-      clicked = code;
+      clicked = a;
       break;
     }
     expect(clicked, "a red area drawn on the map").toBeDefined();
-    const top = await s.json<AlertList>(`/api/alerts?area=${clicked}&level=buurt&division=2020&limit=1`);
     await page.waitForURL((u) => u.searchParams.get("v") === "alert");
-    expect(query(page)).toMatchObject({ v: "alert", id: String(top.alerts[0]!.id) });
+    expect(query(page)).toMatchObject({ v: "alert", id: String(clicked!.alertId) });
     await page.locator("[data-testid=alert-test]").first().waitFor();
+    expect(s.requests.slice(before).filter((u) => /\/api\/alerts\?/.test(u))).toEqual([]);
+    // It is the area's strongest: the first of its alerts as the API ranks them.
+    const top = await s.json<AlertList>(
+      `/api/alerts?area=${clicked!.code}&level=buurt&division=2020&limit=1`,
+    );
+    expect(top.alerts[0]!.id).toBe(clicked!.alertId);
   });
 
   it("speaks English on request", async () => {
@@ -586,6 +800,25 @@ describe("early warning in the dashboard", () => {
     expect(await page.locator("[data-testid=test-p]").first().textContent()).toBe(
       probability(alert.explanation[0]!.p).replace(",", "."),
     );
+    // The chart says in English where its control lines are: at the run's p cut-offs.
+    const { run } = await s.json<AlertDetailResponse>(`/api/alerts/${spatial.id}`);
+    const figure = page.locator("[data-testid=figure-deviation]");
+    await figure.locator("[data-testid=chart-deviation][data-drawn] svg").waitFor();
+    const shown = indicator((await figure.getAttribute("data-indicator"))!);
+    const side = shown.polarity === "higher-is-worse" ? 1 : -1;
+    const note = (await figure.locator("[data-testid=limit-note]").textContent()) ?? "";
+    expect(note).toContain(`p cut-offs of run ${run!.id}`);
+    expect(note).toContain("Benjamini–Hochberg");
+    expect(note).toContain("one-sided");
+    const red = run!.pCutoffs.red;
+    if (red !== null)
+      expect(await figure.locator("[data-testid=limit-red]").textContent()).toBe(
+        fill(en.chart.limit, {
+          severity: en.severity.red!,
+          z: signed(side * zOfP(red), 2).replace(",", "."),
+          p: probability(red).replace(",", "."),
+        }),
+      );
     await open("/?v=alerts&lang=en");
     await waitForList();
     expect(await page.locator("h1").textContent()).toBe(en.alerts.title);

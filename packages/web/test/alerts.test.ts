@@ -1,16 +1,21 @@
 import { describe, expect, it } from "vitest";
-import type { AlertMapResponse, GeoFeature, GeoResponse } from "../src/api/types";
+import type { AlertMapResponse, AlertTest, GeoFeature, GeoResponse } from "../src/api/types";
 import {
   alertLayer,
+  comparisonGroup,
+  controlLimits,
   familyOf,
   formatOnScale,
   formatProbability,
   formatSigned,
   funnelLimit,
+  gemeenteOf,
+  LAYER_FILL,
+  neighbourCodes,
   normalQuantile,
   parseReference,
+  referenceArea,
   SEVERITY_FILL,
-  touchingAreas,
 } from "../src/lib/alerts";
 import { formatState, parseState } from "../src/lib/url-state";
 
@@ -66,21 +71,52 @@ describe("p- and q-values in words", () => {
   });
 });
 
-describe("the thresholds as z-limits", () => {
+describe("the run's p cut-offs as control limits", () => {
   it("normalQuantile agrees with R's qnorm", () => {
     expect(normalQuantile(0.95)).toBeCloseTo(1.6448536269514722, 8);
     expect(normalQuantile(0.99)).toBeCloseTo(2.3263478740408408, 8);
     expect(normalQuantile(0.5)).toBeCloseTo(0, 12);
     expect(normalQuantile(0.001)).toBeCloseTo(-3.090232306167813, 8);
+    // qnorm(5.733633185117352e-05, lower.tail = FALSE), qnorm(1e-20, lower.tail = FALSE)
+    expect(-normalQuantile(5.733633185117352e-5)).toBeCloseTo(3.857244031, 5);
+    expect(-normalQuantile(1e-20)).toBeCloseTo(9.26234009, 5);
   });
-  it("funnel limits narrow with size and widen with overdispersion", () => {
+  it("places a limit at z = Φ⁻¹(1 − p) for each cut-off the run has, none for a missing one", () => {
+    const limits = controlLimits({ pCutoffs: { red: 5.733633185117352e-5, yellow: 0.0013664073929588925 } });
+    expect(limits.map((l) => l.severity)).toEqual(["yellow", "red"]);
+    expect(limits[0]!.p).toBe(0.0013664073929588925);
+    expect(limits[0]!.z).toBeCloseTo(2.996295489, 5); // qnorm(0.0013664073929588925, lower.tail = FALSE)
+    expect(limits[1]!.z).toBeCloseTo(3.857244031, 5);
+    // Not the uncorrected 0.05 and 0.01.
+    expect(limits[0]!.z).toBeGreaterThan(normalQuantile(0.95));
+    expect(limits[1]!.z).toBeGreaterThan(normalQuantile(0.99));
+    expect(controlLimits({ pCutoffs: { red: null, yellow: 0.02 } }).map((l) => l.severity)).toEqual([
+      "yellow",
+    ]);
+    expect(controlLimits(null)).toEqual([]);
+    expect(controlLimits({ pCutoffs: { red: null, yellow: null } })).toEqual([]);
+  });
+  it("funnel limits narrow with size and widen with overdispersion, multiplicative or additive", () => {
     const z = normalQuantile(0.99);
-    const small = funnelLimit(0.04466, 10_000, z, 1, "poisson", 1000);
-    const large = funnelLimit(0.04466, 1_000_000, z, 1, "poisson", 1000);
+    const small = funnelLimit(0.04466, 10_000, z, {}, "poisson", 1000);
+    const large = funnelLimit(0.04466, 1_000_000, z, { phi: 1, tau2: 0 }, "poisson", 1000);
     expect(small).toBeGreaterThan(large);
     expect(large).toBeGreaterThan(44.66);
-    expect(funnelLimit(0.04466, 10_000, z, 4, "poisson", 1000) - 44.66).toBeCloseTo(2 * (small - 44.66), 9);
-    expect(funnelLimit(0.2, 100, -z, 1, "binomial", 100)).toBeCloseTo((0.2 - z * 0.04) * 100, 9);
+    expect(funnelLimit(0.04466, 10_000, z, { phi: 4 }, "poisson", 1000) - 44.66).toBeCloseTo(
+      2 * (small - 44.66),
+      9,
+    );
+    expect(funnelLimit(0.2, 100, -z, { phi: 1 }, "binomial", 100)).toBeCloseTo((0.2 - z * 0.04) * 100, 9);
+    // Additive: θ ± z·√(V(θ)/n + τ²); τ² wins over φ, and keeps the limits apart for large n.
+    const tau2 = 1e-5;
+    expect(funnelLimit(0.04466, 10_000, z, { phi: 3, tau2 }, "poisson", 1000)).toBeCloseTo(
+      (0.04466 + z * Math.sqrt(0.04466 / 10_000 + tau2)) * 1000,
+      9,
+    );
+    expect(funnelLimit(0.04466, 1e12, z, { tau2 }, "poisson", 1000)).toBeCloseTo(
+      (0.04466 + z * Math.sqrt(tau2)) * 1000,
+      6,
+    );
   });
 });
 
@@ -89,6 +125,60 @@ describe("tests and their references", () => {
     expect(familyOf("status-funnel")).toBe("status");
     expect(familyOf("dynamics-relative-change")).toBe("dynamics");
     expect(familyOf("space-gi-star")).toBe("space");
+  });
+  it("reads the comparable areas from the structured fields", () => {
+    const test = (detector: AlertTest["detector"], details: AlertTest["details"]) => ({ detector, details });
+    const buurt = { level: "buurt", gemeenteCode: "GM0034" };
+    // The English text says otherwise: the structured fields win.
+    expect(
+      comparisonGroup(
+        test("status-standardised", {
+          reference: "all buurt areas",
+          comparedWithin: "gemeente",
+          gemeente: "GM0363",
+        }),
+        buurt,
+      ),
+    ).toEqual({ kind: "group", level: "buurt", gemeente: "GM0363" });
+    expect(
+      comparisonGroup(
+        test("dynamics-relative-change", {
+          reference: "GM0034",
+          comparedWith: "buurt areas of GM0034",
+          comparedWithin: "level",
+        }),
+        buurt,
+      ),
+    ).toEqual({ kind: "all", level: "buurt" });
+    // A change test names no gemeente: the area's own.
+    expect(
+      comparisonGroup(
+        test("dynamics-relative-change", { reference: "GM0034", comparedWithin: "gemeente" }),
+        buurt,
+      ),
+    ).toEqual({ kind: "group", level: "buurt", gemeente: "GM0034" });
+    // Tests of older runs: the reference text.
+    expect(
+      comparisonGroup(test("status-standardised", { reference: "buurt areas of GM0034" }), buurt),
+    ).toEqual({
+      kind: "group",
+      level: "buurt",
+      gemeente: "GM0034",
+    });
+    expect(
+      comparisonGroup(test("dynamics-relative-change", { comparedWith: "all wijk areas" }), {
+        level: "wijk",
+        gemeenteCode: null,
+      }),
+    ).toEqual({ kind: "all", level: "wijk" });
+    expect(referenceArea({ details: { reference: "GM0034" } })).toBe("GM0034");
+    expect(referenceArea({ details: { reference: "NL01" } })).toBe("NL01");
+    expect(referenceArea({ details: { reference: "own series" } })).toBeUndefined();
+    expect(referenceArea({ details: { reference: "buurt areas of GM0034" } })).toBeUndefined();
+    expect(gemeenteOf("BU00340209")).toBe("GM0034");
+    expect(gemeenteOf("WK036301")).toBe("GM0363");
+    expect(gemeenteOf("GM0034")).toBe("GM0034");
+    expect(gemeenteOf("NL01")).toBeUndefined();
   });
   it("reads the reference texts of the detectors", () => {
     expect(parseReference("buurt areas of GM0034")).toEqual({
@@ -103,23 +193,22 @@ describe("tests and their references", () => {
   });
 });
 
-describe("neighbours on the drawn boundaries", () => {
-  it("finds areas that share an edge or a corner (queen), within the simplification tolerance", () => {
-    const features = [
-      square("A", 0, 0),
-      square("B", 1, 0), // edge
-      square("C", 1.0001, 1.0001), // corner, a little off
-      square("D", 3, 0), // far
-      square("E", 0, 1.0002), // edge, off by 0.0002°
-    ];
-    expect(touchingAreas(features, "A")).toEqual(["B", "C", "E"]);
-    expect(touchingAreas(features, "D")).toEqual([]);
-    expect(touchingAreas(features, "X")).toEqual([]);
+describe("the neighbours a spatial test used", () => {
+  it("reads neighbourCodes; a test without them has none", () => {
+    expect(neighbourCodes({ neighbourCodes: "BU00340201,BU00340202, BU03630000" })).toEqual([
+      "BU00340201",
+      "BU00340202",
+      "BU03630000",
+    ]);
+    expect(neighbourCodes({ neighbourCodes: "" })).toEqual([]);
+    expect(neighbourCodes({ neighbours: 6, weights: "queen (row-standardised), boundaries of 2014" })).toBe(
+      undefined,
+    );
   });
 });
 
 describe("the alert layer", () => {
-  it("colours areas by their worst alert, the rest of the data blue, boundaries without data grey", () => {
+  it("colours areas by their worst alert, tested ones blue or grey as the API says, the rest white", () => {
     const geo = {
       type: "FeatureCollection",
       wijkradar: {
@@ -129,23 +218,43 @@ describe("the alert layer", () => {
         parent: "GM0034",
         source: { attribution: "", licence: "" },
       },
-      features: [square("A", 0, 0), square("B", 1, 0), square("C", 2, 0), square("D", 3, 0, 1, false)],
+      features: [
+        square("A", 0, 0),
+        square("B", 1, 0),
+        square("C", 2, 0),
+        square("D", 3, 0),
+        square("E", 4, 0), // in the data, but neither alerted nor tested
+        square("F", 5, 0, 1, false), // a boundary without an area in the data's division
+      ],
     } as GeoResponse;
     const alerts: AlertMapResponse = {
       level: "buurt",
       division: 2020,
       areas: [
-        { code: "A", division: 2020, severity: "red", domains: ["health"], alerts: 2 },
-        { code: "B", division: 2020, severity: "yellow", domains: ["income"], alerts: 1 },
-        { code: "Z", division: 2020, severity: "red", domains: ["health"], alerts: 1 },
+        { code: "A", division: 2020, severity: "red", domains: ["health"], alerts: 2, alertId: 7 },
+        { code: "B", division: 2020, severity: "yellow", domains: ["income"], alerts: 1, alertId: 9 },
+        { code: "Z", division: 2020, severity: "red", domains: ["health"], alerts: 1, alertId: 11 },
+      ],
+      tested: [
+        { code: "C", division: 2020, severity: "blue" },
+        { code: "D", division: 2020, severity: "grey" },
+        { code: "Y", division: 2020, severity: "blue" },
       ],
     };
     const layer = alertLayer(geo, alerts);
-    expect(layer.counts).toEqual({ red: 1, yellow: 1, blue: 1, grey: 1 });
+    expect(layer.counts).toEqual({ red: 1, yellow: 1, blue: 1, grey: 1, untested: 2 });
     expect(layer.fills.get("A")).toEqual({ status: "value", colour: SEVERITY_FILL.red });
+    expect(layer.fills.get("B")).toEqual({ status: "value", colour: SEVERITY_FILL.yellow });
     expect(layer.fills.get("C")).toEqual({ status: "value", colour: SEVERITY_FILL.blue });
     expect(layer.fills.get("D")).toEqual({ status: "value", colour: SEVERITY_FILL.grey });
+    expect(layer.fills.get("E")).toEqual({ status: "value", colour: LAYER_FILL.untested });
+    expect(layer.fills.get("F")).toEqual({ status: "value", colour: LAYER_FILL.untested });
+    expect(LAYER_FILL.untested).not.toBe(SEVERITY_FILL.grey);
+    expect(layer.classOf.get("E")).toBe("untested");
     expect(layer.unmatched.map((a) => a.code)).toEqual(["Z"]);
+    expect(layer.unmatchedTested).toBe(1);
+    // A click opens the area's strongest alert, as the layer names it.
+    expect(layer.byCode.get("A")?.alertId).toBe(7);
   });
 });
 

@@ -4,7 +4,7 @@
  * server's problem+json detail so the UI can say what went wrong.
  */
 import type {
-  AlertDetail,
+  AlertDetailResponse,
   AlertList,
   AlertMapResponse,
   AreaDetail,
@@ -86,7 +86,8 @@ export const api = {
       `/api/areas${query({ level, parent, division, limit })}`,
     ).then((r) => r.areas),
   alerts: (filter: AlertQuery) => getJson<AlertList>(`/api/alerts${query({ ...filter })}`),
-  alert: (id: number) => getJson<{ alert: AlertDetail | null }>(`/api/alerts/${id}`).then((r) => r.alert),
+  /** One alert (null when unknown to the viewer) and the run that last found it, with its p cut-offs. */
+  alert: (id: number) => getJson<AlertDetailResponse>(`/api/alerts/${id}`),
   alertMap: (level: Level, division: number | undefined, parent: string | null) =>
     getJson<AlertMapResponse>(`/api/alerts/map${query({ level, division, parent })}`),
   runs: () => getFresh<DetectionRuns>("/api/detection/runs"),

@@ -218,7 +218,15 @@ export interface AlertList {
   readonly alerts: readonly AlertSummary[];
 }
 
-/** Detector-specific figures of a test (see docs/methods.md); numbers or text. */
+/**
+ * Detector-specific figures of a test (see docs/methods.md); numbers or text. Structured fields the
+ * dashboard reads (older runs may lack them):
+ * - status-standardised: `comparedWithin` ("gemeente" | "level") and `gemeente` (the group's code);
+ * - dynamics-relative-change: `comparedWithin` and `scale` (the spread of the differences in change);
+ * - status-funnel: `overdispersion` ("additive" | "multiplicative" | "none"), `phi`, `tau2`;
+ * - space-local-moran, space-gi-star: `neighbourCodes` ("BU…,BU…": the neighbours the test used),
+ *   `weightsMethod` ("queen" | "knn") and `geometryDivision` (the boundaries the weights came from).
+ */
 export type TestDetails = Readonly<Record<string, number | string | null>>;
 
 export interface AlertTest {
@@ -280,18 +288,46 @@ export interface AlertDetail extends AlertSummary {
   readonly parameters: DetectionParameters;
 }
 
+/**
+ * The run that last found an alert: its p cut-offs are the largest p-values that were still red resp.
+ * yellow after Benjamini–Hochberg over all its tests (null: no test of that severity), the effective
+ * per-test thresholds the charts draw.
+ */
+export interface AlertRun {
+  readonly id: number;
+  readonly finishedAt: string | null;
+  readonly tests: number | null;
+  readonly pCutoffs: { readonly red: number | null; readonly yellow: number | null };
+}
+
+/** GET /api/alerts/:id. */
+export interface AlertDetailResponse {
+  readonly alert: AlertDetail | null;
+  readonly run: AlertRun | null;
+}
+
 export interface AlertMapArea {
   readonly code: string;
   readonly division: number;
   readonly severity: AlertSeverity;
   readonly domains: readonly string[];
   readonly alerts: number;
+  /** The area's strongest alert (the first as the API ranks them): a click opens it. */
+  readonly alertId: number;
+}
+
+/** A tested area without an alert: blue (no significant deviation) or grey (no baseline). */
+export interface AlertMapTested {
+  readonly code: string;
+  readonly division: number;
+  readonly severity: "blue" | "grey";
 }
 
 export interface AlertMapResponse {
   readonly level: Level;
   readonly division: number | null;
   readonly areas: readonly AlertMapArea[];
+  readonly tested: readonly AlertMapTested[];
 }
 
 export interface DetectionRun {
@@ -307,6 +343,8 @@ export interface DetectionRun {
   readonly message: string | null;
   /** The settings the run used (its thresholds among them). */
   readonly settings?: { readonly severity?: { readonly red: number; readonly yellow: number } };
+  /** The largest p still red / yellow after Benjamini–Hochberg in this run (null: none). */
+  readonly pCutoffs?: { readonly red: number | null; readonly yellow: number | null };
 }
 
 export interface RunProgress {

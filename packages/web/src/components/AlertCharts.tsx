@@ -1,11 +1,13 @@
 /**
  * The charts of an alert page, drawn with Observable Plot from the figures the API releases:
  * - the deviation among comparable areas: a funnel plot (rates with counts: value against size with
- *   the limits of the red and yellow thresholds around the reference rate, widened by the
- *   overdispersion φ) or a standardised-deviation plot (the comparable areas ordered by value, the
- *   median and ±z·spread lines), the area highlighted;
+ *   the control limits around the reference rate, widened for overdispersion as the test was) or a
+ *   standardised-deviation plot (the comparable areas ordered by value, the median and the control
+ *   lines at centre + z·spread), the area highlighted. The control limits lie at the run's p
+ *   cut-offs (z = Φ⁻¹(1 − p)), on the unfavourable side only: the tests are one-sided;
  * - the series: the area against its reference and the country over all periods, with the change;
- * - the cluster map of a spatial test: the area and its neighbours coloured by value.
+ * - the cluster map of a spatial test: the area and exactly the neighbours the test used, coloured by
+ *   value.
  * Every figure names its indicator, period and source; its words say what a chart shows.
  */
 import * as Plot from "@observablehq/plot";
@@ -14,26 +16,33 @@ import { useTranslation } from "react-i18next";
 import { api } from "../api/client";
 import type {
   AlertDetail,
+  AlertRun,
   AlertTest,
   AreaDetail,
   GeoFeature,
+  GeoResponse,
   Indicator,
   SeriesPoint,
   ValueRow,
 } from "../api/types";
 import { useApp } from "../app-context";
 import {
+  comparisonGroup,
+  controlLimits,
   detailNumber,
   detailText,
   familyOf,
   firstOfFamily,
   formatOnScale,
+  formatProbability,
+  formatSigned,
   funnelLimit,
+  gemeenteOf,
   kindScale,
-  normalQuantile,
-  parseReference,
+  neighbourCodes,
+  referenceArea,
   SEVERITY_FILL,
-  touchingAreas,
+  type ControlLimit,
 } from "../lib/alerts";
 import { classOf, computeClasses } from "../lib/classify";
 import { formatNumber, text } from "../lib/format";
@@ -41,9 +50,11 @@ import { NO_DATA_COLOUR, OTHER_DIVISION_COLOUR, paletteFor } from "../lib/palett
 import { useAsync } from "../lib/use-async";
 import { PlotBox } from "./PlotBox";
 
-/** Lines of the thresholds: the yellow one darker than the chip, for 3:1 contrast on white. */
-const RED_LINE = "#b2182b";
-const YELLOW_LINE = "#9a6b00";
+/** Control lines: the yellow one darker than the chip, for 3:1 contrast on white. */
+const LINE: Readonly<Record<ControlLimit["severity"], { stroke: string; dash: string }>> = {
+  red: { stroke: "#b2182b", dash: "2,2" },
+  yellow: { stroke: "#9a6b00", dash: "6,3" },
+};
 const AREA_DOT = "#1d3b5a";
 const OTHER_DOT = "#8a96a3";
 
@@ -71,11 +82,14 @@ function clusterTest(tests: readonly AlertTest[], chosen: AlertTest): AlertTest 
 
 export function AlertCharts({
   alert,
+  run,
   area,
   names,
   indicators,
 }: {
   readonly alert: AlertDetail;
+  /** The run that last found the alert: its p cut-offs place the control lines. */
+  readonly run: AlertRun | null;
   readonly area: AreaDetail | undefined;
   readonly names: Names;
   readonly indicators: ReadonlyMap<string, Indicator>;
@@ -111,6 +125,7 @@ export function AlertCharts({
         <DeviationFigure
           key={`d|${tests.indexOf(deviation)}`}
           alert={alert}
+          run={run}
           test={deviation}
           indicator={indicators.get(deviation.indicatorId)}
           names={names}
@@ -162,11 +177,13 @@ const released = (rows: readonly ValueRow[]) =>
 
 function DeviationFigure({
   alert,
+  run,
   test,
   indicator,
   names,
 }: {
   readonly alert: AlertDetail;
+  readonly run: AlertRun | null;
   readonly test: AlertTest;
   readonly indicator: Indicator | undefined;
   readonly names: Names;
@@ -177,18 +194,20 @@ function DeviationFigure({
   const d = test.details;
   const funnel = test.detector === "status-funnel";
   const change = test.detector === "dynamics-relative-change";
-  const ref = parseReference(change ? d.comparedWith : d.reference);
-  // The comparable areas: those of the reference gemeente, or all of the level.
+  // The comparable areas: a funnel's those of its reference area (a gemeente, or all of the level for
+  // the land); else the group the test names (the areas of a gemeente, or all of the level).
+  const reference = funnel ? referenceArea(test) : undefined;
+  const group = funnel ? undefined : comparisonGroup(test, alert);
   const parent = funnel
-    ? ref?.kind === "area" && ref.code !== "NL01"
-      ? ref.code
+    ? reference && reference !== "NL01"
+      ? reference
       : null
-    : ref?.kind === "group"
-      ? ref.gemeente
+    : group?.kind === "group"
+      ? group.gemeente
       : null;
   const [p0, p1] = test.period.split("–");
   // A difference in change needs one shared reference for every comparable area.
-  const changeDrawable = change && (ref?.kind === "group" || alert.level === "gemeente");
+  const changeDrawable = change && (group?.kind === "group" || alert.level === "gemeente");
   const data = useAsync(async () => {
     if (!indicator || (change && !changeDrawable)) return undefined;
     if (!change)
@@ -200,22 +219,33 @@ function DeviationFigure({
     return { now, before };
   }, [indicator?.id, test.period, alert.level, parent, change, changeDrawable]);
 
-  const red = alert.parameters.severity.red;
-  const yellow = alert.parameters.severity.yellow;
-  const zRed = normalQuantile(1 - red);
-  const zYellow = normalQuantile(1 - yellow);
+  // The control lines at the run's p cut-offs, on the unfavourable side (the tests are one-sided).
+  const limits = useMemo(() => controlLimits(run), [run]);
+  const zOfTest = detailNumber(d, "z");
+  const side =
+    indicator?.polarity === "higher-is-worse"
+      ? 1
+      : indicator?.polarity === "higher-is-better"
+        ? -1
+        : zOfTest && test.effect
+          ? Math.sign(zOfTest * test.effect)
+          : 1;
   const areaName = names.get(alert.areaCode) ?? alert.areaCode;
   const nameOfRef = (code: string | undefined) =>
     !code ? "" : code === "NL01" ? t("level.land") : (names.get(code) ?? code);
 
-  // Centre and spread of the test: given (standardised) or implied by z (relative change).
+  // Centre and spread of the test (the spread of the differences in change since runs name it).
   const centre = test.expected ?? NaN;
-  const spread = change
-    ? (() => {
-        const z = detailNumber(d, "z");
-        return z && test.observed !== null ? (test.observed - centre) / z : NaN;
-      })()
-    : (detailNumber(d, "scale") ?? NaN);
+  const spread =
+    detailNumber(d, "scale") ??
+    (change
+      ? (() => {
+          const z = detailNumber(d, "z");
+          return z && test.observed !== null ? (test.observed - centre) / z : NaN;
+        })()
+      : NaN);
+  const phiOfTest = detailNumber(d, "phi");
+  const tau2OfTest = detailNumber(d, "tau2");
 
   const v = data.value;
   const referenceFrom = detailNumber(d, "referenceFrom") ?? NaN;
@@ -249,6 +279,12 @@ function DeviationFigure({
     return rows.map((r, i) => ({ ...r, x: i + 1, self: r.code === alert.areaCode }));
   }, [v, funnel, change, referenceFrom, referenceTo, alert.areaCode]);
 
+  /** Where each control line lies on the value axis (standardised and change plots). */
+  const lines = useMemo(
+    () => limits.map((l) => ({ ...l, y: centre + side * l.z * spread })).filter((l) => Number.isFinite(l.y)),
+    [limits, centre, side, spread],
+  );
+
   const unitLabel = indicator?.unit && indicator.unit !== "aantal" ? ` (${indicator.unit})` : "";
   const yLabel = change
     ? t("chart.differenceInChange", { unit: unitLabel })
@@ -269,10 +305,19 @@ function DeviationFigure({
         style: { fontSize: "12px", background: "transparent" },
       };
       const label = (p: Point) => (p.self ? areaName : "");
+      const selfMarks = [
+        Plot.dot(self, {
+          x: "x",
+          y: "y",
+          r: 6,
+          fill: SEVERITY_FILL[test.severity],
+          stroke: "#000",
+          strokeWidth: 2,
+        }),
+      ];
       if (funnel) {
         const scale = kindScale(indicator?.kind ?? "", detailText(d, "model"));
         const theta = (test.expected ?? NaN) / scale;
-        const phi = detailNumber(d, "phi") ?? 1;
         const model = detailText(d, "model") === "binomial" ? "binomial" : "poisson";
         const xs = points.map((p) => p.x);
         const lo = Math.max(1, Math.min(...xs) * 0.8);
@@ -281,33 +326,34 @@ function DeviationFigure({
         const curve = (z: number) =>
           Array.from({ length: steps + 1 }, (_, i) => {
             const n = lo * (hi / lo) ** (i / steps);
-            return { n, v: funnelLimit(theta, n, z, phi, model, scale) };
+            return {
+              n,
+              v: funnelLimit(theta, n, z, { phi: phiOfTest, tau2: tau2OfTest }, model, scale),
+            };
           });
         // The values decide the vertical range; the limits are cut off at its edges (they widen fast
         // for small areas) and never go below 0.
         const ys = [...points.map((p) => p.y), theta * scale];
         const span = Math.max(...ys) - Math.min(...ys) || 1;
         const domain = [Math.max(0, Math.min(...ys) - 0.15 * span), Math.max(...ys) + 0.15 * span];
-        const limit = { x: "n", y: "v", clip: "frame" as const };
         return Plot.plot({
           ...common,
           x: { type: "log", label: t("chart.denominator"), grid: true },
           y: { label: yLabel, grid: true, domain },
           marks: [
             Plot.ruleY([theta * scale], { stroke: "#1b1f24", strokeWidth: 1.5 }),
-            Plot.line(curve(zYellow), { ...limit, stroke: YELLOW_LINE, strokeDasharray: "6,3" }),
-            Plot.line(curve(-zYellow), { ...limit, stroke: YELLOW_LINE, strokeDasharray: "6,3" }),
-            Plot.line(curve(zRed), { ...limit, stroke: RED_LINE, strokeDasharray: "2,2" }),
-            Plot.line(curve(-zRed), { ...limit, stroke: RED_LINE, strokeDasharray: "2,2" }),
+            ...limits.map((l) =>
+              Plot.line(curve(side * l.z), {
+                x: "n",
+                y: "v",
+                clip: "frame",
+                stroke: LINE[l.severity].stroke,
+                strokeDasharray: LINE[l.severity].dash,
+                className: `limit-${l.severity}`,
+              }),
+            ),
             Plot.dot(points, { x: "x", y: "y", r: 2.5, fill: OTHER_DOT }),
-            Plot.dot(self, {
-              x: "x",
-              y: "y",
-              r: 6,
-              fill: SEVERITY_FILL[test.severity],
-              stroke: "#000",
-              strokeWidth: 2,
-            }),
+            ...selfMarks,
             Plot.text(self, {
               x: "x",
               y: "y",
@@ -321,28 +367,21 @@ function DeviationFigure({
           ],
         });
       }
-      const limits = [
-        { y: centre + zYellow * spread, stroke: YELLOW_LINE, dash: "6,3" },
-        { y: centre - zYellow * spread, stroke: YELLOW_LINE, dash: "6,3" },
-        { y: centre + zRed * spread, stroke: RED_LINE, dash: "2,2" },
-        { y: centre - zRed * spread, stroke: RED_LINE, dash: "2,2" },
-      ].filter((l) => Number.isFinite(l.y));
       return Plot.plot({
         ...common,
         x: { label: t("chart.rank"), ticks: 0, axis: null },
         y: { label: yLabel, grid: true },
         marks: [
           Number.isFinite(centre) ? Plot.ruleY([centre], { stroke: "#1b1f24", strokeWidth: 1.5 }) : null,
-          ...limits.map((l) => Plot.ruleY([l.y], { stroke: l.stroke, strokeDasharray: l.dash })),
+          ...lines.map((l) =>
+            Plot.ruleY([l.y], {
+              stroke: LINE[l.severity].stroke,
+              strokeDasharray: LINE[l.severity].dash,
+              className: `limit-${l.severity}`,
+            }),
+          ),
           Plot.dot(points, { x: "x", y: "y", r: points.length > 500 ? 1.2 : 3, fill: OTHER_DOT }),
-          Plot.dot(self, {
-            x: "x",
-            y: "y",
-            r: 6,
-            fill: SEVERITY_FILL[test.severity],
-            stroke: "#000",
-            strokeWidth: 2,
-          }),
+          ...selfMarks,
           Plot.text(self, {
             x: "x",
             y: "y",
@@ -357,42 +396,75 @@ function DeviationFigure({
         ],
       });
     },
-    [points, funnel, test, indicator, d, zRed, zYellow, centre, spread, areaName, yLabel, t],
+    [
+      points,
+      funnel,
+      test,
+      indicator,
+      d,
+      limits,
+      lines,
+      side,
+      phiOfTest,
+      tau2OfTest,
+      centre,
+      areaName,
+      yLabel,
+      t,
+    ],
   );
 
   const fmt = (v: number) => formatOnScale(v, indicator, lang, { difference: change });
   const selfPoint = points?.find((p) => p.self);
-  const group =
-    ref?.kind === "group"
+  const groupWords =
+    group?.kind === "group"
       ? t("explain.group", {
-          levels: t(`levelPlural.${ref.level}`),
-          gemeente: names.get(ref.gemeente) ?? ref.gemeente,
+          levels: t(`levelPlural.${group.level}`),
+          gemeente: names.get(group.gemeente) ?? group.gemeente,
         })
       : funnel && parent
         ? t("explain.group", { levels: t(`levelPlural.${alert.level}`), gemeente: nameOfRef(parent) })
         : t("explain.all", { levels: t(`levelPlural.${alert.level}`) });
+  const signedZ = (l: ControlLimit) => formatSigned(side * l.z, lang, 2);
+  const limitWords = limits
+    .map((l) =>
+      t("chart.limitWords", {
+        severity: t(`severity.${l.severity}`),
+        z: signedZ(l),
+        p: formatProbability(l.p, lang),
+      }),
+    )
+    .join(" ");
   const label = points
-    ? t(funnel ? "chart.funnelLabel" : "chart.deviationLabel", {
+    ? `${t(funnel ? "chart.funnelLabel" : "chart.deviationLabel", {
         count: points.length,
-        group,
+        group: groupWords,
         area: areaName,
         value: selfPoint ? fmt(selfPoint.y) : "–",
         centre: fmt(centre),
         z: formatNumber(detailNumber(d, "z") ?? test.effect, lang, 2),
-      })
+      })}${limitWords ? ` ${limitWords}` : ""}`
     : t("loading");
   const title = funnel ? t("chart.funnelTitle") : change ? t("chart.changeTitle") : t("chart.deviationTitle");
+  const tau2 = tau2OfTest ?? 0;
+  const phi = phiOfTest ?? 1;
+  const cutoff = run?.pCutoffs;
   return (
     <figure
       className="alert-figure"
       data-testid="figure-deviation"
       data-detector={test.detector}
       data-indicator={test.indicatorId}
+      data-run={run?.id}
+      data-side={side > 0 ? "above" : "below"}
+      data-centre={Number.isFinite(centre) ? centre : undefined}
+      data-spread={Number.isFinite(spread) ? spread : undefined}
+      data-limits={lines.map((l) => `${l.severity}:${l.y}`).join(" ") || undefined}
     >
       <figcaption>
         <span className="figure-title">{title}</span>
         <span className="figure-sub">
-          {indicator ? text(indicator.name, lang) : test.indicatorId}, {test.period} — {group}
+          {indicator ? text(indicator.name, lang) : test.indicatorId}, {test.period} — {groupWords}
         </span>
       </figcaption>
       {change && !changeDrawable ? (
@@ -421,19 +493,42 @@ function DeviationFigure({
             ? t("chart.referenceRate", { value: fmt(centre) })
             : t("chart.median", { value: fmt(centre) })}
         </li>
-        <li>
-          <span className="key-line key-yellow" aria-hidden="true" />
-          {t("chart.limit", { z: formatNumber(zYellow, lang, 2), p: formatNumber(yellow, lang, 2) })}
-        </li>
-        <li>
-          <span className="key-line key-red" aria-hidden="true" />
-          {t("chart.limit", { z: formatNumber(zRed, lang, 2), p: formatNumber(red, lang, 2) })}
-        </li>
+        {(["red", "yellow"] as const).map((severity) => {
+          const l = limits.find((x) => x.severity === severity);
+          return (
+            <li key={severity} data-testid={`limit-${severity}`} data-p={l?.p} data-z={l?.z}>
+              <span className={`key-line key-${severity}`} aria-hidden="true" />
+              {l
+                ? t(funnel ? "chart.funnelLimit" : "chart.limit", {
+                    severity: t(`severity.${severity}`),
+                    z: signedZ(l),
+                    p: formatProbability(l.p, lang),
+                  })
+                : t("chart.noLimit", { severity: t(`severity.${severity}`) })}
+            </li>
+          );
+        })}
       </ul>
-      <p className="hint">
+      <p className="hint" data-testid="limit-note">
         {funnel
-          ? t("chart.funnelNote", { phi: formatNumber(detailNumber(d, "phi") ?? 1, lang, 2) })
-          : t("chart.limitNote")}
+          ? t("chart.funnelNote", {
+              widened:
+                tau2 > 0
+                  ? t("chart.funnelTau", { tau2: formatProbability(tau2, lang) })
+                  : phi > 1
+                    ? t("chart.funnelPhi", { phi: formatNumber(phi, lang, 2) })
+                    : t("chart.funnelPlain"),
+            })
+          : t("chart.limitNote")}{" "}
+        {run && cutoff && limits.length > 0
+          ? t("chart.cutoffNote", {
+              run: run.id,
+              tests: formatNumber(run.tests ?? NaN, lang, 0),
+              red: cutoff.red === null ? "–" : formatProbability(cutoff.red, lang),
+              yellow: cutoff.yellow === null ? "–" : formatProbability(cutoff.yellow, lang),
+              side: t(side > 0 ? "chart.sideAbove" : "chart.sideBelow"),
+            })
+          : t("chart.cutoffNone")}
       </p>
       <FigureSource test={test} />
     </figure>
@@ -458,16 +553,17 @@ function SeriesFigure({
   const { t } = useTranslation();
   const { state } = useApp();
   const lang = state.lang;
-  // The reference of the test when it names an area, else the gemeente (the land for a gemeente).
-  const named = parseReference(test.details.reference);
+  // The reference area the test names, else the gemeente of its comparable areas, else the area's
+  // gemeente (the land for a gemeente).
+  const named = referenceArea(test);
+  const group = comparisonGroup(test, alert);
   const refCode =
-    named?.kind === "area"
-      ? named.code
-      : named?.kind === "group"
-        ? named.gemeente
-        : alert.level === "gemeente" || !alert.gemeenteCode
-          ? "NL01"
-          : alert.gemeenteCode;
+    named ??
+    (group?.kind === "group"
+      ? group.gemeente
+      : alert.level === "gemeente" || !alert.gemeenteCode
+        ? "NL01"
+        : alert.gemeenteCode);
   const series = useAsync(async () => {
     const profile = await api.profile(alert.areaCode);
     const entryOf = (p: typeof profile) =>
@@ -615,6 +711,13 @@ function SeriesFigure({
 
 // --- the cluster map of a spatial test ------------------------------------------------------------
 
+/** Boundaries and values of the gemeenten a cluster map needs (the area's and its neighbours'). */
+interface ClusterData {
+  readonly features: readonly GeoFeature[];
+  readonly rows: readonly ValueRow[];
+  readonly geo: GeoResponse;
+}
+
 function ClusterFigure({
   alert,
   test,
@@ -630,26 +733,62 @@ function ClusterFigure({
   const { state } = useApp();
   const lang = state.lang;
   const gemeente = alert.gemeenteCode;
-  const data = useAsync(async () => {
-    if (!indicator || !gemeente) return undefined;
-    const [values, geo] = await Promise.all([
-      api.values(indicator.id, test.period, alert.level, gemeente),
-      api.geo(alert.level, gemeente, alert.division),
-    ]);
-    return { values, geo, neighbours: touchingAreas(geo.features, alert.areaCode) };
-  }, [indicator?.id, test.period, alert.level, gemeente, alert.division, alert.areaCode]);
+  // The neighbours the test used (undefined: a test stored by a run that did not name them).
+  const codes = useMemo(() => neighbourCodes(test.details), [test.details]);
+  const codesKey = codes?.join(",") ?? "";
+  // The gemeenten to draw: the area's, and those of neighbours across its border.
+  const gemeenten = useMemo(() => {
+    const out = new Set<string>();
+    if (gemeente) out.add(gemeente);
+    for (const c of codesKey ? codesKey.split(",") : []) {
+      const g = gemeenteOf(c);
+      if (g) out.add(g);
+    }
+    return [...out].sort();
+  }, [gemeente, codesKey]);
+  const data = useAsync(async (): Promise<ClusterData | undefined> => {
+    if (!indicator || gemeenten.length === 0) return undefined;
+    // The area's own gemeente must load; a neighbouring one that fails only leaves its areas out
+    // (the note counts the neighbours without a boundary).
+    const load = (g: string) =>
+      Promise.all([
+        api.values(indicator.id, test.period, alert.level, g),
+        api.geo(alert.level, g, alert.division),
+      ]);
+    const own = gemeente ?? gemeenten[0]!;
+    const parts = await Promise.all(
+      gemeenten.map((g) => (g === own ? load(g) : load(g).catch(() => undefined))),
+    );
+    const seen = new Set<string>();
+    const features: GeoFeature[] = [];
+    const rows: ValueRow[] = [];
+    let geo: GeoResponse | undefined;
+    for (const part of parts) {
+      if (!part) continue;
+      const [values, g] = part;
+      geo ??= g;
+      for (const f of g.features)
+        if (!seen.has(f.properties.code)) {
+          seen.add(f.properties.code);
+          features.push(f);
+        }
+      rows.push(...values.values);
+    }
+    if (!geo) return undefined;
+    return { features, rows, geo };
+  }, [indicator?.id, test.period, alert.level, gemeente, gemeenten.join(","), alert.division]);
 
   const v = data.value;
   const polarity = indicator?.polarity ?? "neutral";
   const model = useMemo(() => {
-    const valueOf = new Map(v ? released(v.values.values).map((r) => [r.code, r.value!]) : []);
-    const features = v?.geo.features ?? [];
+    const valueOf = new Map(v ? released(v.rows).map((r) => [r.code, r.value!]) : []);
+    const features = v?.features ?? [];
     const drawn = features
       .map((f) => valueOf.get(f.properties.code))
       .filter((x): x is number => x !== undefined);
     const classes = computeClasses(drawn, "quantile", 5);
     const palette = paletteFor(polarity, classes.breaks.length + 1);
-    const neighbours = new Set(v?.neighbours ?? []);
+    const wanted = new Set(codesKey ? codesKey.split(",") : []);
     const colourOf = (f: GeoFeature): string => {
       if (f.properties.inData === false) return OTHER_DIVISION_COLOUR;
       const value = valueOf.get(f.properties.code);
@@ -657,27 +796,30 @@ function ClusterFigure({
         ? NO_DATA_COLOUR
         : (palette[classOf(value, classes.breaks)] ?? NO_DATA_COLOUR);
     };
+    const neighbours = features.filter((f) => wanted.has(f.properties.code));
+    const drawnCodes = new Set(neighbours.map((f) => f.properties.code));
     return {
       valueOf,
       classes,
       palette,
       colourOf,
       target: features.find((f) => f.properties.code === alert.areaCode),
-      focus: features.filter(
-        (f) => f.properties.code === alert.areaCode || neighbours.has(f.properties.code),
-      ),
+      neighbours,
+      /** Neighbours of the test without a boundary on this map. */
+      missing: [...wanted].filter((c) => !drawnCodes.has(c)).sort(),
     };
-  }, [v, polarity, alert.areaCode]);
-  const { valueOf, classes, palette, target } = model;
+  }, [v, polarity, alert.areaCode, codesKey]);
+  const { valueOf, classes, palette, target, neighbours, missing } = model;
   const areaName = names.get(alert.areaCode) ?? alert.areaCode;
   const quadrant = detailText(test.details, "quadrant");
 
   const draw = useCallback(
     (width: number): Element | null => {
-      const { target, focus, colourOf } = model;
+      const { target, neighbours, colourOf } = model;
       if (!v || !target) return null;
+      const focus = [target, ...neighbours];
       const height = Math.round(Math.min(420, Math.max(260, width * 0.75)));
-      return Plot.plot({
+      const chart = Plot.plot({
         width,
         height,
         margin: 0,
@@ -688,44 +830,72 @@ function ClusterFigure({
           inset: 24,
         },
         marks: [
-          Plot.geo(v.geo.features, {
+          Plot.geo(v.features, {
             fill: (f: GeoFeature) => colourOf(f),
             stroke: "#4d4d4d",
             strokeWidth: 0.6,
             clip: "frame",
           }),
-          Plot.geo(
-            focus.filter((f) => f !== target),
-            { fill: "none", stroke: "#000", strokeWidth: 1.8, strokeDasharray: "5,3", clip: "frame" },
-          ),
-          Plot.geo([target], { fill: "none", stroke: "#000", strokeWidth: 4, clip: "frame" }),
+          Plot.geo(neighbours, {
+            fill: "none",
+            stroke: "#000",
+            strokeWidth: 1.8,
+            strokeDasharray: "5,3",
+            clip: "frame",
+            className: "cluster-neighbour",
+          }),
+          Plot.geo([target], {
+            fill: "none",
+            stroke: "#000",
+            strokeWidth: 4,
+            clip: "frame",
+            className: "cluster-area",
+          }),
         ],
       });
+      // Each outline names its area (in the order of the marks' data), for tests and inspection.
+      const tag = (selector: string, features: readonly GeoFeature[]) =>
+        chart.querySelectorAll(`${selector} path`).forEach((path, i) => {
+          const code = features[i]?.properties.code;
+          if (code) path.setAttribute("data-code", code);
+        });
+      tag("g.cluster-neighbour", neighbours);
+      tag("g.cluster-area", [target]);
+      return chart;
     },
     [v, model],
   );
 
   const fmt = (x: number) => formatNumber(x, lang, indicator?.decimals ?? 1);
-  const neighboursOfTest = detailNumber(test.details, "neighbours");
+  const nameOf = (c: string) => v?.rows.find((r) => r.code === c)?.name ?? names.get(c) ?? c;
   const label = v
     ? t("chart.clusterLabel", {
         area: areaName,
         value: formatOnScale(valueOf.get(alert.areaCode), indicator, lang),
-        neighbours: (v.neighbours ?? [])
-          .map(
-            (c) =>
-              `${v.values.values.find((r) => r.code === c)?.name ?? c}: ${formatOnScale(valueOf.get(c), indicator, lang)}`,
-          )
+        count: codes?.length ?? 0,
+        neighbours: (codes ?? [])
+          .map((c) => `${nameOf(c)}: ${formatOnScale(valueOf.get(c), indicator, lang)}`)
           .join("; "),
       })
     : t("loading");
   const division = v?.geo.wijkradar.division;
+  const geometryDivision = detailNumber(test.details, "geometryDivision");
+  const method = detailText(test.details, "weightsMethod");
+  const weights =
+    method === "queen" || method === "knn"
+      ? t("chart.weights", {
+          kind: method === "queen" ? t("explain.weightsQueen") : t("explain.weightsKnn"),
+          division: geometryDivision ?? "–",
+        })
+      : undefined;
+  const tested = detailNumber(test.details, "neighbours");
   return (
     <figure
       className="alert-figure"
       data-testid="figure-cluster"
       data-detector={test.detector}
       data-indicator={test.indicatorId}
+      data-neighbours={v ? neighbours.map((f) => f.properties.code).join(",") : undefined}
     >
       <figcaption>
         <span className="figure-title">{t("chart.clusterTitle")}</span>
@@ -759,19 +929,24 @@ function ClusterFigure({
           <span className="swatch key-outline" aria-hidden="true" />
           {areaName}
         </li>
-        <li>
-          <span className="swatch key-outline-dashed" aria-hidden="true" />
-          {t("chart.neighbours", { count: v?.neighbours.length ?? 0 })}
-        </li>
+        {codes && (
+          <li>
+            <span className="swatch key-outline-dashed" aria-hidden="true" />
+            {t("chart.neighbours", { count: codes.length })}
+          </li>
+        )}
       </ul>
       <p className="hint" data-testid="cluster-note">
         {quadrant &&
           `${t("chart.quadrant", { quadrant, words: t(`quadrant.${quadrant}`, { defaultValue: quadrant }) })} `}
-        {t("chart.neighboursNote", {
-          tested: neighboursOfTest === undefined ? "–" : formatNumber(neighboursOfTest, lang, 0),
-          drawn: v?.neighbours.length ?? 0,
-          gemeente: gemeente ? (names.get(gemeente) ?? gemeente) : "–",
-        })}
+        {codes
+          ? t("chart.neighboursNote", {
+              tested:
+                tested === undefined ? formatNumber(codes.length, lang, 0) : formatNumber(tested, lang, 0),
+              weights: weights ?? detailText(test.details, "weights") ?? "–",
+            })
+          : t("chart.noNeighbourCodes", { area: areaName })}
+        {missing.length > 0 && v ? ` ${t("chart.neighboursMissing", { count: missing.length })}` : ""}
       </p>
       <FigureSource
         test={test}

@@ -1,17 +1,16 @@
 /**
- * The legend of the alert layer: red, yellow, blue and grey with the number of areas of each, what
- * they mean, where the alerts come from, and a link to the same alerts as a list.
+ * The legend of the alert layer: red, yellow, blue, grey and untested with the number of areas of
+ * each, what they mean (with the run's p cut-offs), where the alerts come from, and a link to the same
+ * alerts as a list.
  */
 import { useTranslation } from "react-i18next";
-import type { DetectionRun, Severity } from "../api/types";
+import type { DetectionRun } from "../api/types";
 import { useApp } from "../app-context";
-import type { AlertLayer } from "../lib/alerts";
-import { SEVERITY_FILL } from "../lib/alerts";
+import type { AlertLayer, LayerClass } from "../lib/alerts";
+import { formatProbability, gemeenteOf, LAYER_CLASSES, LAYER_FILL } from "../lib/alerts";
 import { formatNumber } from "../lib/format";
 import { NATIONAL } from "../lib/levels";
 import { StateLink } from "./StateLink";
-
-const ORDER: readonly Severity[] = ["red", "yellow", "blue", "grey"];
 
 export function AlertLegend({
   layer,
@@ -20,6 +19,7 @@ export function AlertLegend({
   parent,
   run,
   thresholds,
+  cutoffs,
 }: {
   readonly layer: AlertLayer;
   readonly level: string;
@@ -27,19 +27,23 @@ export function AlertLegend({
   readonly parent: string | null;
   readonly run: DetectionRun | undefined;
   readonly thresholds: { readonly red: number; readonly yellow: number } | undefined;
+  /** The run's p cut-offs: the largest p still red / yellow after Benjamini–Hochberg. */
+  readonly cutoffs: { readonly red: number | null; readonly yellow: number | null } | undefined;
 }) {
   const { t } = useTranslation();
   const { state } = useApp();
   const n = (v: number) => formatNumber(v, state.lang, 2);
-  const meaning = (s: Severity) =>
-    s === "red" && thresholds
-      ? t("alertLegend.red", { q: n(thresholds.red) })
-      : s === "yellow" && thresholds
-        ? t("alertLegend.yellow", { q: n(thresholds.yellow) })
-        : t(`alertLegend.${s}`, { q: "" });
-  // The gemeente of the shown scope (a wijk's or buurt's code starts with its gemeente's digits).
-  const gemeente =
-    parent && parent !== NATIONAL && /^(GM|WK|BU)\d{4}/.test(parent) ? `GM${parent.slice(2, 6)}` : undefined;
+  const meaning = (c: LayerClass) => {
+    if ((c === "red" || c === "yellow") && thresholds) {
+      const q = t(`alertLegend.${c}`, { q: n(thresholds[c]) });
+      const p = cutoffs?.[c];
+      return typeof p === "number"
+        ? `${q} ${t("alertLegend.cutoff", { p: formatProbability(p, state.lang) })}`
+        : q;
+    }
+    return t(`alertLegend.${c}`, { q: "" });
+  };
+  const gemeente = parent && parent !== NATIONAL ? gemeenteOf(parent) : undefined;
   return (
     <section className="legend alert-legend" aria-labelledby="alert-legend-title" data-testid="alert-legend">
       <h2 id="alert-legend-title" className="legend-title">
@@ -53,20 +57,24 @@ export function AlertLegend({
         · {t("alertLegend.worst")}
       </p>
       <ul className="legend-classes">
-        {ORDER.map((s) => (
-          <li key={s} data-severity={s}>
-            <span className="swatch" style={{ background: SEVERITY_FILL[s] }} aria-hidden="true" />
+        {LAYER_CLASSES.map((c) => (
+          <li key={c} data-severity={c}>
+            <span className="swatch" style={{ background: LAYER_FILL[c] }} aria-hidden="true" />
             <span className="range">
-              <strong>{t(`severity.${s}`)}</strong>: {meaning(s)}
+              <strong>{c === "untested" ? t("alertLegend.untestedName") : t(`severity.${c}`)}</strong>:{" "}
+              {meaning(c)}
             </span>
-            <span className="count" data-testid={`alert-count-${s}`}>
-              {t("legend.areas", { count: layer.counts[s] })}
+            <span className="count" data-testid={`alert-count-${c}`}>
+              {t("legend.areas", { count: layer.counts[c] })}
             </span>
           </li>
         ))}
       </ul>
       {layer.unmatched.length > 0 && (
         <p className="legend-note">{t("alertLegend.unmatched", { count: layer.unmatched.length })}</p>
+      )}
+      {layer.unmatchedTested > 0 && (
+        <p className="legend-note">{t("alertLegend.unmatchedTested", { count: layer.unmatchedTested })}</p>
       )}
       <p className="legend-note">{t("alertLegend.click")}</p>
       <p className="legend-note">

@@ -2,6 +2,7 @@
 import { useTranslation } from "react-i18next";
 import type { AlertMapArea, ValueRow, ValuesResponse } from "../api/types";
 import { useApp } from "../app-context";
+import type { LayerClass } from "../lib/alerts";
 import { formatValue, text } from "../lib/format";
 import { StateLink } from "./StateLink";
 
@@ -17,6 +18,7 @@ export function Tooltip({
   onDrill,
   onClose,
   alert,
+  layerClass,
   onOpenAlert,
 }: {
   readonly values: ValuesResponse;
@@ -32,6 +34,8 @@ export function Tooltip({
   readonly onClose: () => void;
   /** The area's alerts when the alert layer is shown. */
   readonly alert?: AlertMapArea;
+  /** The area's class on the alert layer when it is shown (blue, grey, untested without an alert). */
+  readonly layerClass?: LayerClass;
   readonly onOpenAlert?: () => void;
 }) {
   const { t } = useTranslation();
@@ -83,6 +87,18 @@ export function Tooltip({
             count: alert.alerts,
             domains: alert.domains.map((d) => t(`domain.${d}`)).join(", "),
           })}
+        </p>
+      )}
+      {!alert && layerClass && (
+        <p className="tooltip-alert" data-testid="tooltip-alert" data-class={layerClass}>
+          {layerClass !== "untested" && (
+            <>
+              <span className={`chip severity severity-${layerClass}`}>
+                {t(`severity.${layerClass}`)}
+              </span>{" "}
+            </>
+          )}
+          {t(`alertLegend.${layerClass}`)}
         </p>
       )}
       {pinned && (row || alert) && (

@@ -1,14 +1,16 @@
 /**
  * Early warning in the dashboard, the pure part: severity colours, detector families, how p- and
- * q-values, effects and references are written, the normal quantiles of the severity thresholds, the
- * funnel limits and the neighbours of an area on the drawn boundaries. Tested in test/alerts.test.ts.
+ * q-values, effects and references are written, the normal quantiles of the run's p cut-offs (the
+ * chart's control limits), the funnel limits, the comparable areas and neighbours a test names, and
+ * the colours of the alert layer. Tested in test/alerts.test.ts.
  */
 import type {
   AlertMapArea,
   AlertMapResponse,
+  AlertRun,
+  AlertSeverity,
   AlertTest,
   DetectorId,
-  GeoFeature,
   GeoResponse,
   Indicator,
   Severity,
@@ -110,7 +112,7 @@ export function formatOnScale(
 
 /**
  * The standard normal quantile Φ⁻¹(p) by Acklam's rational approximation (relative error below
- * 1.2e-9): enough to draw the z-limits of the severity thresholds, Φ⁻¹(1 − 0.05) = 1.645.
+ * 1.2e-9): enough to draw the z-limits of the run's p cut-offs, Φ⁻¹(1 − 0.05) = 1.645.
  */
 export function normalQuantile(p: number): number {
   if (!(p > 0 && p < 1)) return p === 0 ? -Infinity : p === 1 ? Infinity : NaN;
@@ -140,6 +142,28 @@ export function normalQuantile(p: number): number {
   );
 }
 
+/** A control limit of the charts: a p cut-off of the run and its one-sided z = Φ⁻¹(1 − p). */
+export interface ControlLimit {
+  readonly severity: AlertSeverity;
+  readonly p: number;
+  readonly z: number;
+}
+
+/**
+ * The control limits of a run: at its p cut-offs, the largest p-values that were still red resp.
+ * yellow after Benjamini–Hochberg over all its tests, so a test beyond a line is (at least) of that
+ * colour. z = Φ⁻¹(1 − p), computed as −Φ⁻¹(p) so that tiny p keep their precision. A severity no test
+ * of the run reached has no limit.
+ */
+export function controlLimits(run: Pick<AlertRun, "pCutoffs"> | null | undefined): ControlLimit[] {
+  const out: ControlLimit[] = [];
+  for (const severity of ["yellow", "red"] as const) {
+    const p = run?.pCutoffs[severity];
+    if (typeof p === "number" && p > 0 && p < 1) out.push({ severity, p, z: -normalQuantile(p) });
+  }
+  return out;
+}
+
 /** What a reference text of a test names: "buurt areas of GM0034", "all buurt areas", or a code. */
 export type ReferenceGroup =
   | { readonly kind: "group"; readonly level: string; readonly gemeente: string }
@@ -153,8 +177,51 @@ export function parseReference(text: string | number | null | undefined): Refere
   if (group) return { kind: "group", level: group[1]!, gemeente: group[2]! };
   const all = /^all (\w+) areas$/.exec(text);
   if (all) return { kind: "all", level: all[1]! };
-  if (/^(NL\d\d|GM\d{4}|WK\d{6}|BU\d{8})$/.test(text)) return { kind: "area", code: text };
+  if (AREA_CODE.test(text)) return { kind: "area", code: text };
   return { kind: "text", text };
+}
+
+const AREA_CODE = /^(NL\d\d|GM\d{4}|WK\d{6}|BU\d{8})$/;
+
+/** The gemeente of a gemeente, wijk or buurt code (a wijk's or buurt's code starts with its digits). */
+export function gemeenteOf(code: string | null | undefined): string | undefined {
+  return code && /^(GM|WK|BU)\d{4}/.test(code) ? `GM${code.slice(2, 6)}` : undefined;
+}
+
+/**
+ * The comparable areas of a standardised-deviation or relative-change test, from its structured
+ * fields: `comparedWithin` "gemeente" (the areas of the same level in `gemeente`, or else the area's
+ * own gemeente) or "level" (all areas of the level). Tests stored without them (older runs) fall back
+ * to the reference text.
+ */
+export function comparisonGroup(
+  test: Pick<AlertTest, "detector" | "details">,
+  area: { readonly level: string; readonly gemeenteCode: string | null },
+): ReferenceGroup | undefined {
+  const d = test.details;
+  const within = detailText(d, "comparedWithin");
+  if (within === "gemeente") {
+    const gemeente = detailText(d, "gemeente") ?? area.gemeenteCode;
+    if (gemeente) return { kind: "group", level: area.level, gemeente };
+  }
+  if (within === "level") return { kind: "all", level: area.level };
+  return parseReference(test.detector === "dynamics-relative-change" ? d.comparedWith : d.reference);
+}
+
+/** The reference area a funnel, change or trend test names by code (its rate, change or series). */
+export function referenceArea(test: Pick<AlertTest, "details">): string | undefined {
+  const r = test.details.reference;
+  return typeof r === "string" && AREA_CODE.test(r) ? r : undefined;
+}
+
+/** The codes of the neighbours a spatial test used (undefined: a test stored without them). */
+export function neighbourCodes(details: TestDetails): string[] | undefined {
+  const v = details.neighbourCodes;
+  if (typeof v !== "string") return undefined;
+  return v
+    .split(",")
+    .map((c) => c.trim())
+    .filter((c) => c !== "");
 }
 
 /** A number from a test's details, or undefined. */
@@ -175,21 +242,30 @@ export function kindScale(kind: string, model: string | undefined): number {
   return model === "binomial" ? 100 : 1000;
 }
 
+/** How a funnel test widened its limits for overdispersion: φ (multiplicative) or τ² (additive). */
+export interface Overdispersion {
+  readonly phi?: number;
+  readonly tau2?: number;
+}
+
 /**
- * A funnel limit on the indicator's scale for a unit of size n: θ ± z·√(φ·V(θ)/n)·scale with
- * V = θ(1 − θ) (binomial) or θ (Poisson) — the normal approximation of the exact limits, inflated by
- * the overdispersion φ as the detector does.
+ * A funnel limit on the indicator's scale for a unit of size n, as the detector reads its z: with the
+ * additive random-effects variance τ² (when positive) θ ± z·√(V(θ)/n + τ²), else θ ± z·√(φ·V(θ)/n),
+ * with V = θ(1 − θ) (binomial) or θ (Poisson), times the scale — the normal approximation of the
+ * exact limits.
  */
 export function funnelLimit(
   theta: number,
   n: number,
   z: number,
-  phi: number,
+  over: Overdispersion,
   model: "binomial" | "poisson",
   scale: number,
 ): number {
-  const variance = model === "binomial" ? theta * (1 - theta) : theta;
-  return (theta + z * Math.sqrt((Math.max(1, phi) * variance) / n)) * scale;
+  const variance = (model === "binomial" ? theta * (1 - theta) : theta) / n;
+  const tau2 = over.tau2 ?? 0;
+  const spread = tau2 > 0 ? variance + tau2 : Math.max(1, over.phi ?? 1) * variance;
+  return (theta + z * Math.sqrt(spread)) * scale;
 }
 
 /** The strongest test of each family (the explanation is ordered strongest first). */
@@ -197,90 +273,53 @@ export function firstOfFamily(tests: readonly AlertTest[], family: Family): Aler
   return tests.find((t) => familyOf(t.detector) === family);
 }
 
-// --- neighbours on the drawn boundaries -------------------------------------------------------
-
-type Ring = readonly (readonly number[])[];
-
-function ringsOf(geometry: unknown): Ring[] {
-  const g = geometry as { type?: string; coordinates?: unknown } | null;
-  if (!g) return [];
-  if (g.type === "Polygon") return g.coordinates as Ring[];
-  if (g.type === "MultiPolygon") return (g.coordinates as Ring[][]).flat();
-  return [];
-}
-
-function segmentDistance2(px: number, py: number, ax: number, ay: number, bx: number, by: number): number {
-  const dx = bx - ax;
-  const dy = by - ay;
-  const len = dx * dx + dy * dy;
-  const t = len === 0 ? 0 : Math.max(0, Math.min(1, ((px - ax) * dx + (py - ay) * dy) / len));
-  const x = ax + t * dx - px;
-  const y = ay + t * dy - py;
-  return x * x + y * y;
-}
-
-function near(a: Ring[], b: Ring[], tolerance: number): boolean {
-  const t2 = tolerance * tolerance;
-  for (const ring of a)
-    for (const p of ring)
-      for (const other of b)
-        for (let i = 1; i < other.length; i++) {
-          const s = other[i - 1]!;
-          const e = other[i]!;
-          if (segmentDistance2(p[0]!, p[1]!, s[0]!, s[1]!, e[0]!, e[1]!) <= t2) return true;
-        }
-  return false;
-}
-
-/**
- * The areas whose drawn boundary touches that of `code` (queen contiguity: a shared point is enough),
- * within `tolerance` degrees: the served boundaries are simplified per area, so shared borders no
- * longer coincide exactly (buurten: 0.0001° ≈ 10 m each side).
- */
-export function touchingAreas(features: readonly GeoFeature[], code: string, tolerance = 0.00025): string[] {
-  const target = features.find((f) => f.properties.code === code);
-  if (!target) return [];
-  const [x0, y0, x1, y1] = target.bbox;
-  const rings = ringsOf(target.geometry);
-  const out: string[] = [];
-  for (const f of features) {
-    if (f === target) continue;
-    const [a0, b0, a1, b1] = f.bbox;
-    if (a0 > x1 + tolerance || a1 < x0 - tolerance || b0 > y1 + tolerance || b1 < y0 - tolerance) continue;
-    const other = ringsOf(f.geometry);
-    if (near(rings, other, tolerance) || near(other, rings, tolerance)) out.push(f.properties.code);
-  }
-  return out.sort();
-}
-
 // --- the alert layer of the map ---------------------------------------------------------------
+
+/** A class of the alert layer: a severity, or "untested" (no result of the latest run to show). */
+export type LayerClass = Severity | "untested";
+
+export const LAYER_CLASSES: readonly LayerClass[] = ["red", "yellow", "blue", "grey", "untested"];
+
+/** Fills of the alert layer: the severities, and white for areas without a result. */
+export const LAYER_FILL: Readonly<Record<LayerClass, string>> = { ...SEVERITY_FILL, untested: "#ffffff" };
 
 export interface AlertLayer {
   readonly fills: ReadonlyMap<string, Fill>;
-  /** Drawn areas per severity: red and yellow (worst alert), blue (in the data, no alert), grey (no baseline). */
-  readonly counts: Readonly<Record<Severity, number>>;
+  /** The class of each drawn area. */
+  readonly classOf: ReadonlyMap<string, LayerClass>;
+  /** Drawn areas per class. */
+  readonly counts: Readonly<Record<LayerClass, number>>;
   readonly byCode: ReadonlyMap<string, AlertMapArea>;
   /** Areas with an alert but no boundary on the map. */
   readonly unmatched: readonly AlertMapArea[];
+  /** Tested areas without an alert and without a boundary on the map. */
+  readonly unmatchedTested: number;
 }
 
 /**
- * Colours of the alert layer: each drawn area by the worst severity of its alerts; areas of the data
- * without an alert blue; boundaries without an area in the data's division grey (no baseline: not
- * tested).
+ * Colours of the alert layer, as the API says: each drawn area with an alert by its worst severity,
+ * each tested area without one blue (no significant deviation) or grey (no baseline), the rest white
+ * (untested: no figures in the division, or alerts the viewer may not see).
  */
 export function alertLayer(geo: GeoResponse, alerts: AlertMapResponse): AlertLayer {
   const byCode = new Map(alerts.areas.map((a) => [a.code, a]));
+  const tested = new Map(alerts.tested.map((a) => [a.code, a.severity]));
   const fills = new Map<string, Fill>();
-  const counts: Record<Severity, number> = { red: 0, yellow: 0, blue: 0, grey: 0 };
-  const drawn = new Set<string>();
+  const classOf = new Map<string, LayerClass>();
+  const counts: Record<LayerClass, number> = { red: 0, yellow: 0, blue: 0, grey: 0, untested: 0 };
   for (const f of geo.features) {
     const code = f.properties.code;
-    drawn.add(code);
-    const alert = byCode.get(code);
-    const severity: Severity = alert ? alert.severity : f.properties.inData === false ? "grey" : "blue";
-    counts[severity]++;
-    fills.set(code, { status: "value", colour: SEVERITY_FILL[severity] });
+    const c: LayerClass = byCode.get(code)?.severity ?? tested.get(code) ?? "untested";
+    classOf.set(code, c);
+    counts[c]++;
+    fills.set(code, { status: "value", colour: LAYER_FILL[c] });
   }
-  return { fills, counts, byCode, unmatched: alerts.areas.filter((a) => !drawn.has(a.code)) };
+  return {
+    fills,
+    classOf,
+    counts,
+    byCode,
+    unmatched: alerts.areas.filter((a) => !classOf.has(a.code)),
+    unmatchedTested: alerts.tested.filter((a) => !classOf.has(a.code)).length,
+  };
 }

@@ -13,13 +13,15 @@ import { SeverityChip, StatusChip } from "../components/AlertChips";
 import { AlertCharts } from "../components/AlertCharts";
 import { StateLink } from "../components/StateLink";
 import {
+  comparisonGroup,
   detailNumber,
   detailText,
   familyOf,
   formatOnScale,
   formatProbability,
   formatSigned,
-  parseReference,
+  referenceArea,
+  type ReferenceGroup,
 } from "../lib/alerts";
 import { formatNumber, text, type Lang } from "../lib/format";
 import { useAsync } from "../lib/use-async";
@@ -34,13 +36,15 @@ async function loadNames(alert: AlertDetail): Promise<{ names: Map<string, strin
   const area = await api.area(alert.areaCode, alert.division).catch(() => api.area(alert.areaCode));
   const codes = new Set<string>();
   if (alert.gemeenteCode) codes.add(alert.gemeenteCode);
-  for (const t of alert.explanation)
-    for (const key of ["reference", "comparedWith"]) {
-      const ref = parseReference(t.details[key]);
-      if (ref?.kind === "area") codes.add(ref.code);
-      if (ref?.kind === "group") codes.add(ref.gemeente);
-    }
+  for (const t of alert.explanation) {
+    const reference = referenceArea(t);
+    if (reference) codes.add(reference);
+    const group = comparisonGroup(t, alert);
+    if (group?.kind === "group") codes.add(group.gemeente);
+    if (group?.kind === "area") codes.add(group.code);
+  }
   codes.delete(alert.areaCode);
+  codes.delete("NL01");
   const names = new Map<string, string>([[alert.areaCode, area.name ?? alert.areaCode]]);
   const found = await Promise.all(
     [...codes].map((c) =>
@@ -59,7 +63,8 @@ export default function AlertPage() {
   const { state, indicators } = useApp();
   const id = state.alert;
   const loaded = useAsync(() => (id ? api.alert(id) : undefined), [id]);
-  const alert = loaded.state === "ready" && loaded.value?.id === id ? loaded.value : undefined;
+  const alert = loaded.state === "ready" && loaded.value?.alert?.id === id ? loaded.value.alert : undefined;
+  const run = loaded.state === "ready" ? (loaded.value?.run ?? null) : null;
   const named = useAsync(() => (alert ? loadNames(alert) : undefined), [alert]);
   const [showAll, setShowAll] = useState(false);
   const byId = useMemo(() => new Map(indicators.map((i) => [i.id, i])), [indicators]);
@@ -71,7 +76,7 @@ export default function AlertPage() {
         {t("error.api", { detail: loaded.error.message })}
       </p>
     );
-  if (loaded.state === "ready" && loaded.value === null)
+  if (loaded.state === "ready" && loaded.value?.alert === null)
     return (
       <p role="alert" className="page-error">
         {t("alert.hidden")}
@@ -183,6 +188,7 @@ export default function AlertPage() {
               <TestCard
                 key={`${test.detector}|${test.indicatorId}|${test.period}|${i}`}
                 test={test}
+                alert={alert}
                 index={i}
                 indicator={byId.get(test.indicatorId)}
                 areaName={areaName}
@@ -203,7 +209,7 @@ export default function AlertPage() {
           )}
         </section>
 
-        <AlertCharts alert={alert} area={named.value?.area} names={names} indicators={byId} />
+        <AlertCharts alert={alert} run={run} area={named.value?.area} names={names} indicators={byId} />
       </div>
 
       <section className="alert-parameters" aria-labelledby="alert-parameters-title">
@@ -268,11 +274,11 @@ export function dateTime(iso: string, lang: Lang): string {
   });
 }
 
-/** The area a reference text or code names, in words. */
-export function useReferenceWords(names: AreaNames): (value: string | number | null | undefined) => string {
+/** The comparable areas or reference area of a test, in words. */
+export function useReferenceWords(names: AreaNames): (ref: ReferenceGroup | string | undefined) => string {
   const { t } = useTranslation();
   return (value) => {
-    const ref = parseReference(value);
+    const ref: ReferenceGroup | undefined = typeof value === "string" ? { kind: "area", code: value } : value;
     if (!ref) return t("explain.reference");
     if (ref.kind === "group")
       return t("explain.group", {
@@ -285,23 +291,29 @@ export function useReferenceWords(names: AreaNames): (value: string | number | n
   };
 }
 
-/** The weights text of a spatial test ("queen (row-standardised), boundaries of 2014") in words. */
-function useWeightsWords(): (value: string | undefined) => string {
+/**
+ * The spatial weights of a test in words, from its structured fields (method, boundaries) and its
+ * statistic: row-standardised for Local Moran's I, binary with the area itself for Gi*. Tests stored
+ * without them (older runs) show their weights text.
+ */
+function useWeightsWords(): (test: AlertTest) => string {
   const { t } = useTranslation();
-  return (value) => {
-    if (!value) return "–";
-    const m = /^(queen|knn) \((row-standardised|binary, self included)\), boundaries of (\d{4})$/.exec(value);
-    if (!m) return value;
+  return (test) => {
+    const method = detailText(test.details, "weightsMethod");
+    const division = detailNumber(test.details, "geometryDivision");
+    if ((method !== "queen" && method !== "knn") || division === undefined)
+      return detailText(test.details, "weights") ?? "–";
     return t("explain.weights", {
-      kind: m[1] === "queen" ? t("explain.weightsQueen") : t("explain.weightsKnn"),
-      form: t(m[2] === "row-standardised" ? "explain.rowStandardised" : "explain.binarySelf"),
-      division: m[3],
+      kind: method === "queen" ? t("explain.weightsQueen") : t("explain.weightsKnn"),
+      form: t(test.detector === "space-local-moran" ? "explain.rowStandardised" : "explain.binarySelf"),
+      division,
     });
   };
 }
 
 function TestCard({
   test,
+  alert,
   index,
   indicator,
   areaName,
@@ -309,6 +321,7 @@ function TestCard({
   lang,
 }: {
   readonly test: AlertTest;
+  readonly alert: AlertDetail;
   readonly index: number;
   readonly indicator: Indicator | undefined;
   readonly areaName: string;
@@ -341,7 +354,7 @@ function TestCard({
         period: test.period,
         observed: value(test.observed),
         expected: value(test.expected),
-        reference: refWords(d.reference),
+        reference: refWords(comparisonGroup(test, alert)),
         z: plain(Math.abs(z ?? test.effect)),
         scale: formatOnScale(detailNumber(d, "scale"), indicator, lang, { difference: true }),
         side: t(worseHigh ? "explain.above" : "explain.below"),
@@ -358,7 +371,7 @@ function TestCard({
         denominator: plain(detailNumber(d, "denominator"), 0),
         observed: value(test.observed),
         expected: value(test.expected),
-        reference: refWords(d.reference),
+        reference: refWords(referenceArea(test)),
       })} ${
         phi > 1
           ? t("explain.overdispersed", { phi: plain(phi), z: plain(z ?? test.effect) })
@@ -388,7 +401,7 @@ function TestCard({
           from !== undefined && to !== undefined
             ? formatOnScale(to - from, indicator, lang, { signed: true, difference: true })
             : "–",
-        reference: refWords(d.reference),
+        reference: refWords(referenceArea(test)),
         referenceFrom: formatOnScale(rf, indicator, lang),
         referenceTo: formatOnScale(rt, indicator, lang),
         referenceChange:
@@ -397,7 +410,7 @@ function TestCard({
             : "–",
         observed: value(test.observed, true),
         z: plain(Math.abs(z ?? test.effect)),
-        comparedWith: refWords(d.comparedWith),
+        comparedWith: refWords(comparisonGroup(test, alert)),
       });
       break;
     }
@@ -410,7 +423,7 @@ function TestCard({
         periods: plain(detailNumber(d, "periods"), 0),
         period: test.period,
         slope: value(detailNumber(d, "relativeSlope"), true),
-        reference: refWords(d.reference),
+        reference: refWords(referenceArea(test) ?? { kind: "text", text: t("explain.ownSeries") }),
         s: plain(detailNumber(d, "s"), 0),
         tau: plain(detailNumber(d, "tau")),
       });
@@ -522,7 +535,7 @@ function TestCard({
             </div>
             <div className="wide">
               <dt>{t("explain.weightsLabel")}</dt>
-              <dd>{weightsWords(detailText(d, "weights"))}</dd>
+              <dd>{weightsWords(test)}</dd>
             </div>
           </>
         )}

@@ -100,7 +100,6 @@ export function MapPage() {
   );
   const runs = useAsync(() => (showAlerts ? api.runs() : undefined), [showAlerts]);
   const latestRun = runs.value?.runs.find((r) => r.status === "finished");
-  const [opening, setOpening] = useState<string | null>(null);
 
   const panel = useRef<HTMLDivElement>(null);
   const [hovered, setHovered] = useState<string | null>(null);
@@ -125,22 +124,12 @@ export function MapPage() {
     [next, update, current?.level],
   );
 
-  /** Opens the alert page of the area's strongest alert (the API ranks them); drills down if it has none. */
+  /** Opens the alert page of the area's strongest alert (the layer names it); drills down if it has none. */
   const openAlert = (code: string) => {
-    if (!current) return;
+    const strongest = alerts?.byCode.get(code)?.alertId;
     setTip(null);
-    setOpening(code);
-    api
-      .alerts({ area: code, level: current.level, division: current.division, limit: 1 })
-      .then(
-        (list) => {
-          const first = list.alerts[0];
-          if (first) update({ view: "alert", alert: first.id }, { push: true });
-          else drill(code);
-        },
-        () => drill(code),
-      )
-      .finally(() => setOpening(null));
+    if (strongest !== undefined) update({ view: "alert", alert: strongest }, { push: true });
+    else drill(code);
   };
 
   if (!ind || !period || !scope) return <p className="page-error">{t("map.noIndicators")}</p>;
@@ -159,8 +148,7 @@ export function MapPage() {
     values.state === "loading" ||
     geo.state === "loading" ||
     chain.state === "loading" ||
-    (showAlerts && alertMap.state === "loading") ||
-    opening !== null;
+    (showAlerts && alertMap.state === "loading");
   const error =
     values.state === "error"
       ? values.error
@@ -172,6 +160,7 @@ export function MapPage() {
             ? alertMap.error
             : undefined;
   const tipAlert = tip ? alerts?.byCode.get(tip.code) : undefined;
+  const tipClass = tip ? alerts?.classOf.get(tip.code) : undefined;
 
   return (
     <div className="map-page">
@@ -264,6 +253,7 @@ export function MapPage() {
               canDrill={next !== undefined}
               onDrill={() => drill(tip.code)}
               alert={tipAlert}
+              layerClass={tipClass}
               onOpenAlert={() => openAlert(tip.code)}
               onClose={() => setTip(null)}
             />
@@ -276,6 +266,7 @@ export function MapPage() {
               parent={current.parent}
               run={latestRun}
               thresholds={latestRun?.settings?.severity}
+              cutoffs={latestRun?.pCutoffs}
             />
           ) : (
             current && classed && <Legend values={current} geo={geoValue} classed={classed} />
