@@ -376,6 +376,7 @@ export function standardisedTests(series: IndicatorSeries, settings: DetectionSe
       const z = ((values[a] as number) - (centre[a] as number)) / (scale[a] as number);
       return {
         reference,
+        ...group,
         centre: centre[a] as number,
         scale: scale[a] as number,
         z,
