@@ -105,6 +105,49 @@ describe("Benjamini–Hochberg for a whole run", () => {
     );
   });
 
+  it("grades a run by p cut-offs exactly as by the q-values (ties included)", () => {
+    fc.assert(
+      fc.property(
+        fc.array(
+          fc.oneof(fc.double({ min: 0, max: 0.02, noNaN: true }), fc.constantFrom(0, 1e-5, 0.001, 0.5, NaN)),
+          {
+            minLength: 1,
+            maxLength: 200,
+          },
+        ),
+        (ps) => {
+          const n = ps.length;
+          const batch: TestBatch = {
+            detector: "status-standardised",
+            indicatorId: "x",
+            domain: "health",
+            polarity: "higher-is-worse",
+            level: "buurt",
+            division: 2020,
+            areas: ps.map((_, i) => `BU${String(i).padStart(8, "0")}`),
+            gemeenten: ps.map(() => "GM0001"),
+            area: Int32Array.from(ps.keys()),
+            p: Float64Array.from(ps),
+            effect: new Float64Array(n).fill(1),
+            observed: new Float64Array(n),
+            expected: new Float64Array(n),
+            period: () => "2020",
+            details: () => ({}),
+          };
+          const run = assessRun([batch], S);
+          const q = benjaminiHochberg(ps);
+          const expected = { red: 0, yellow: 0, blue: 0, grey: 0 };
+          for (const qi of q)
+            expected[Number.isNaN(qi) ? "grey" : qi < 0.01 ? "red" : qi < 0.05 ? "yellow" : "blue"]++;
+          expect(run.severities).toEqual(expected);
+          for (const a of run.alerts)
+            for (const t of a.tests) expect(t.q).toBeCloseTo(q[batch.areas.indexOf(t.area)]!, 14);
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
   it("rejects p-values outside [0, 1]", () => {
     expect(() => benjaminiHochbergFast(Float64Array.of(0.1, 1.5))).toThrow(/\[0, 1\]/);
   });

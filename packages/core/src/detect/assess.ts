@@ -7,7 +7,7 @@
  */
 import type { AreaLevel } from "../area-codes.js";
 import { DOMAINS, type Domain, type Polarity } from "../catalogue.js";
-import { benjaminiHochbergFast } from "./fdr.js";
+import { benjaminiHochbergFast, bhCutoff, bhQ, bhTable } from "./fdr.js";
 import type { DetectionSettings } from "./model.js";
 
 /** The detectors of a run; each documented in docs/methods.md and in the model description. */
@@ -78,10 +78,6 @@ export function severityOf(q: number | null, settings: Pick<DetectionSettings, "
   if (q < settings.severity.red) return "red";
   if (q < settings.severity.yellow) return "yellow";
   return "blue";
-}
-
-function severityFromQ(q: number, settings: Pick<DetectionSettings, "severity">): Severity {
-  return severityOf(Number.isNaN(q) ? null : q, settings);
 }
 
 /** Benjamini–Hochberg over all tests of a run, then a severity per test (small runs, tests). */
@@ -176,7 +172,13 @@ export function assessRun(
     all.set(b.p, offset);
     offset += b.p.length;
   }
-  const q = benjaminiHochbergFast(all);
+  // BH over the whole run: severities by the p cut-offs (q < level ⇔ p ≤ cut-off); q itself is looked
+  // up only for the significant tests.
+  const table = bhTable(all);
+  const cutRed = bhCutoff(table, settings.severity.red);
+  const cutYellow = bhCutoff(table, settings.severity.yellow);
+  const severityOfP = (p: number): Severity =>
+    Number.isNaN(p) ? "grey" : p <= cutRed ? "red" : p <= cutYellow ? "yellow" : "blue";
   const severities: Record<Severity, number> = { red: 0, yellow: 0, blue: 0, grey: 0 };
   const significant: AssessedTest[] = [];
   // Per-area accumulators, areas numbered in order of appearance.
@@ -207,23 +209,22 @@ export function assessRun(
     d2.set(dyn);
     dyn = d2;
   };
-  offset = 0;
   for (const b of batches) {
     if (b.indicatorId.startsWith(PROFILE_PREFIX)) {
       // Profile tests make alerts; the per-area accumulation is over the indicators.
-      for (let i = 0; i < b.p.length; i++, offset++) {
-        const qi = q[offset] as number;
-        const severity = severityFromQ(qi, settings);
+      for (let i = 0; i < b.p.length; i++) {
+        const pi = b.p[i] as number;
+        const severity = severityOfP(pi);
         severities[severity]++;
         if (severity === "red" || severity === "yellow")
-          significant.push({ ...materialise(b, i), q: qi, severity });
+          significant.push({ ...materialise(b, i), q: bhQ(table, pi), severity });
       }
       continue;
     }
     const ids = new Int32Array(b.areas.length).fill(-1);
     const d = DOMAIN_INDEX.get(b.domain) as number;
     const family = DETECTOR_FAMILY[b.detector];
-    for (let i = 0; i < b.p.length; i++, offset++) {
+    for (let i = 0; i < b.p.length; i++) {
       const a = b.area[i] as number;
       let id = ids[a] as number;
       if (id < 0) {
@@ -242,17 +243,17 @@ export function assessRun(
         }
         ids[a] = id;
       }
-      const qi = q[offset] as number;
-      const severity = severityFromQ(qi, settings);
+      const pi = b.p[i] as number;
+      const severity = severityOfP(pi);
       severities[severity]++;
       counts[id] = (counts[id] as number) + 1;
       const rank = SEVERITY_RANK[severity];
       if (rank > (sev[id] as number)) sev[id] = rank;
       if (severity === "red" || severity === "yellow") {
         flagged[id] = (flagged[id] as number) | (1 << d);
-        significant.push({ ...materialise(b, i), q: qi, severity });
+        significant.push({ ...materialise(b, i), q: bhQ(table, pi), severity });
       }
-      if (Number.isNaN(qi)) continue;
+      if (Number.isNaN(pi)) continue;
       const e = b.effect[i] as number;
       if (!Number.isFinite(e)) continue;
       const target = family === "status" ? stat : family === "dynamics" ? dyn : null;
@@ -304,19 +305,14 @@ export function assessRun(
   summaries.sort(
     (x, y) => x.division - y.division || x.level.localeCompare(y.level) || x.area.localeCompare(y.area),
   );
-  let cutRed = NaN;
-  let cutYellow = NaN;
-  for (let i = 0; i < total; i++) {
-    const qi = q[i] as number;
-    const pi = all[i] as number;
-    if (qi < settings.severity.red && !(pi <= cutRed)) cutRed = pi;
-    if (qi < settings.severity.yellow && !(pi <= cutYellow)) cutYellow = pi;
-  }
   return {
     tests: total,
     tested: total - severities.grey,
     severities,
-    pCutoffs: { red: cutRed, yellow: cutYellow },
+    pCutoffs: {
+      red: cutRed === -Infinity ? NaN : cutRed,
+      yellow: cutYellow === -Infinity ? NaN : cutYellow,
+    },
     alerts: groupAlerts(significant),
     summaries,
   };

@@ -32,13 +32,16 @@ export function benjaminiHochberg(pValues: readonly number[], m?: number): numbe
   return q;
 }
 
-/**
- * The same q-values as `benjaminiHochberg` for a run of millions of tests: the p-values are sorted as
- * a typed array (native numeric sort, no comparator), the running minimum is taken over the sorted
- * values, and each test looks up the q of the last of its tied p-values (ties share one q, as in R).
- * NaN p-values stay NaN and do not count towards m.
- */
-export function benjaminiHochbergFast(pValues: Float64Array): Float64Array {
+/** The sorted p-values of a run and their BH q-values, for q look-ups (`bhQ`). */
+export interface BhTable {
+  /** The non-NaN p-values, ascending. */
+  readonly sorted: Float64Array;
+  /** qSorted[r] = min over j ≥ r of m/(j+1)·p_(j), capped at 1. */
+  readonly qSorted: Float64Array;
+}
+
+/** Sorts a run's p-values (typed-array numeric sort, no comparator) and computes their q-values. */
+export function bhTable(pValues: Float64Array): BhTable {
   const sorted = new Float64Array(pValues.length);
   let m = 0;
   for (const p of pValues) {
@@ -47,29 +50,52 @@ export function benjaminiHochbergFast(pValues: Float64Array): Float64Array {
     sorted[m++] = p;
   }
   const s = sorted.subarray(0, m).sort();
-  // qSorted[r] = min over j ≥ r of m/(j+1)·p_(j), capped at 1.
   const qSorted = new Float64Array(m);
   let running = 1;
   for (let r = m - 1; r >= 0; r--) {
     running = Math.min(running, (m / (r + 1)) * (s[r] as number));
     qSorted[r] = running;
   }
-  const q = new Float64Array(pValues.length);
-  for (let i = 0; i < pValues.length; i++) {
-    const p = pValues[i] as number;
-    if (Number.isNaN(p)) {
-      q[i] = NaN;
-      continue;
-    }
-    // Last index with s[idx] ≤ p (upper bound − 1).
-    let lo = 0;
-    let hi = m;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if ((s[mid] as number) <= p) lo = mid + 1;
-      else hi = mid;
-    }
-    q[i] = qSorted[lo - 1] as number;
+  return { sorted: s, qSorted };
+}
+
+/** The BH q-value of p in a run (ties share the q of the last of them, as R); NaN for NaN. */
+export function bhQ(table: BhTable, p: number): number {
+  if (Number.isNaN(p)) return NaN;
+  const s = table.sorted;
+  // Last index with s[idx] ≤ p (upper bound − 1).
+  let lo = 0;
+  let hi = s.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if ((s[mid] as number) <= p) lo = mid + 1;
+    else hi = mid;
   }
-  return q;
+  return lo === 0 ? NaN : (table.qSorted[lo - 1] as number);
+}
+
+/**
+ * The largest p-value whose q is below `level` (−Infinity when none): in a run, q < level exactly
+ * when p ≤ this cut-off, so severities need no q look-up per test — only the significant ones do.
+ */
+export function bhCutoff(table: BhTable, level: number): number {
+  const { sorted, qSorted } = table;
+  // qSorted is non-decreasing: the last index with q < level.
+  let lo = 0;
+  let hi = qSorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if ((qSorted[mid] as number) < level) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo === 0 ? -Infinity : (sorted[lo - 1] as number);
+}
+
+/**
+ * The same q-values as `benjaminiHochberg` for a run of millions of tests (`bhTable` + `bhQ`).
+ * NaN p-values stay NaN and do not count towards m.
+ */
+export function benjaminiHochbergFast(pValues: Float64Array): Float64Array {
+  const table = bhTable(pValues);
+  return pValues.map((p) => bhQ(table, p));
 }
