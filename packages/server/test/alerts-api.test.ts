@@ -166,7 +166,8 @@ describe("alerts of the first run", () => {
       .sort((a, b) => a - b);
     const mid = others.length >> 1;
     const median = others.length % 2 ? others[mid]! : (others[mid - 1]! + others[mid]!) / 2;
-    if (String(test.details.reference).includes("GM0034")) expect(test.details.centre).toBeCloseTo(median, 10);
+    if (String(test.details.reference).includes("GM0034"))
+      expect(test.details.centre).toBeCloseTo(median, 10);
   });
 
   it("colours the alert layer with the worst severity per area", async () => {
@@ -222,7 +223,11 @@ describe("status changes and a second run", () => {
     expect(closed.body).toMatchObject({ status: "closed" });
     const detail = await get<AlertDetail>(`/api/alerts/${b!.id}`);
     expect(detail.body.alert.statusReason).toBe("known: the RIVM model changed between waves");
-    expect(detail.body.alert.events.at(-1)).toMatchObject({ event: "status", status: "closed", actor: "operator" });
+    expect(detail.body.alert.events.at(-1)).toMatchObject({
+      event: "status",
+      status: "closed",
+      actor: "operator",
+    });
   });
 
   it("runs again on request with progress; statuses stay, a closed alert found again reopens", async () => {
