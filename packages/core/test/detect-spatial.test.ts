@@ -520,7 +520,9 @@ describe("permutation inference", () => {
         (lists, seed, spread) => {
           const nb = graphFrom(lists);
           const u = lcg(seed);
-          const x = Array.from({ length: nb.n }, () => Math.floor(u() * spread) - spread / 3);
+          // Positive integers: ties are exact, and G (a ratio to the sum of the other values) is defined
+          // only for non-negative data (with negatives Σ_{j≠i} x_j can be 0 and rounding explodes).
+          const x = Array.from({ length: nb.n }, () => Math.floor(u() * spread) + 1);
           if (new Set(x).size < 2) return;
           const self = includeSelf(nb);
           const draws = drawPermutations(nb.n, maxCardinality(self), { seed, permutations: 99 });

@@ -208,7 +208,8 @@ describe("alerts of the first run", () => {
 
 describe("status changes and a second run", () => {
   it("needs the operator token and a reason to close", async () => {
-    const { body } = await get<AlertList>("/api/alerts?limit=2");
+    // Wijk alerts: open indicators only (profiles are tested at buurt and PC6 level).
+    const { body } = await get<AlertList>("/api/alerts?level=wijk&limit=2");
     const [a, b] = body.alerts;
     expect((await send("PATCH", `/api/alerts/${a!.id}`, { status: "acknowledged" }, null)).status).toBe(401);
     const noReason = await send("PATCH", `/api/alerts/${a!.id}`, { status: "closed" });
@@ -231,7 +232,8 @@ describe("status changes and a second run", () => {
   });
 
   it("runs again on request with progress; statuses stay, a closed alert found again reopens", async () => {
-    const { body } = await get<AlertList>("/api/alerts?limit=2");
+    // Wijk alerts: open indicators only (profiles are tested at buurt and PC6 level).
+    const { body } = await get<AlertList>("/api/alerts?level=wijk&limit=2");
     const [acknowledged, closed] = body.alerts;
     const before = await get<AlertList>("/api/alerts?limit=1000");
     expect((await send("POST", "/api/detection/runs", {}, null)).status).toBe(401);

@@ -74,6 +74,9 @@ export interface ProfileSource {
   todayUtc(): string;
 }
 
+/** The scope of every profile alert (`p:<division>:<level>`), for runs that test the profiles. */
+export const ALL_PROFILE_SCOPES = "p:*";
+
 /** Chunks of indicators read one after the other, each while the detectors work on the previous one. */
 const LOAD_CHUNKS = 8;
 
@@ -259,8 +262,11 @@ export class DetectionService {
         buildSeries(cols, byId),
       );
     const profileSeriesList: IndicatorSeries[] = [];
+    const scopes = new Set<string>();
     // Profiles over the microdata vault: their released cells, tested like rates with counts.
     if (this.profiles && (request.profiles ?? !request.indicators)) {
+      // Every profile alert is in this run's scope, also when no profile yields a series any more.
+      scopes.add(ALL_PROFILE_SCOPES);
       const date = this.profiles.todayUtc();
       for (const rec of await this.profiles.list())
         profileSeriesList.push(
@@ -286,7 +292,6 @@ export class DetectionService {
       return weights.get(key) ?? null;
     };
     const batches: TestBatch[] = [];
-    const scopes = new Set<string>();
     let done = 0;
     let seriesCount = 0;
     const total = indicators.length + (profileSeriesList.length > 0 ? 1 : 0);

@@ -253,8 +253,11 @@ export async function saveRunResults(
     const scopeList = result.scopes.map(() => "?").join(", ") || "NULL";
     const scopeParams: SqlParam[] = [...result.scopes];
     // Scopes: `<division>:<level>` for indicator alerts, `p:<division>:<level>` for profile alerts.
-    const inScope = `((CASE WHEN key LIKE 'p:%' THEN 'p:' ELSE '' END) || division::VARCHAR || ':' || level) IN (${scopeList})`;
+    // `p:*`: every profile alert (a run that tested the profiles, whatever series they gave).
+    const inScope = `(((CASE WHEN key LIKE 'p:%' THEN 'p:' ELSE '' END) || division::VARCHAR || ':' || level) IN (${scopeList})
+      OR (key LIKE 'p:%' AND ${result.scopes.includes("p:*") ? "true" : "false"}))`;
     const signalScopes = result.scopes.filter((x) => !x.startsWith("p:"));
+    // (area signals are over the indicators only)
     const signalScopeList = signalScopes.map(() => "?").join(", ") || "NULL";
     // Events first, while the old statuses are still there.
     await ex.run(
