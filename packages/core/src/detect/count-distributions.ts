@@ -8,12 +8,9 @@
  * not close to 1). The prefactor xᵃ yᵇ / (a B(a,b)) is taken in logs with R's lbeta (Stirling
  * corrections for large arguments), so it keeps ~1e-12 relative precision for sizes up to 1e7.
  */
-import { logGamma, normalQuantile, poissonCdf } from "./distributions.js";
+import { betaContinuedFraction, logGamma, normalQuantile, poissonCdf } from "./distributions.js";
 
 const LN_SQRT_2PI = 0.9189385332046728;
-const EPS = 1e-16;
-const TINY = 1e-300;
-const MAX_ITER = 100_000;
 const DBL_EPSILON = 2.220446049250313e-16;
 
 /** lgamma(x) − [(x − ½) log x − x + log √(2π)] for x ≥ 10 (R's lgammacor), Stirling series. */
@@ -43,38 +40,6 @@ export function logBeta(a: number, b: number): number {
     return logGamma(p) + corr + p - p * Math.log(p + q) + (q - 0.5) * Math.log1p(-p / (p + q));
   }
   return logGamma(p) + logGamma(q) - logGamma(p + q);
-}
-
-/** Continued fraction of I_x(a,b) / front (NR betacf); converges fast for x < (a+1)/(a+b+2). */
-function betaContinuedFraction(a: number, b: number, x: number): number {
-  const qab = a + b;
-  const qap = a + 1;
-  const qam = a - 1;
-  let c = 1;
-  let d = 1 - (qab * x) / qap;
-  if (Math.abs(d) < TINY) d = TINY;
-  d = 1 / d;
-  let h = d;
-  for (let m = 1; m <= MAX_ITER; m++) {
-    const m2 = 2 * m;
-    let aa = (m * (b - m) * x) / ((qam + m2) * (a + m2));
-    d = 1 + aa * d;
-    if (Math.abs(d) < TINY) d = TINY;
-    c = 1 + aa / c;
-    if (Math.abs(c) < TINY) c = TINY;
-    d = 1 / d;
-    h *= d * c;
-    aa = (-(a + m) * (qab + m) * x) / ((a + m2) * (qap + m2));
-    d = 1 + aa * d;
-    if (Math.abs(d) < TINY) d = TINY;
-    c = 1 + aa / c;
-    if (Math.abs(c) < TINY) c = TINY;
-    d = 1 / d;
-    const del = d * c;
-    h *= del;
-    if (Math.abs(del - 1) < EPS) return h;
-  }
-  throw new Error(`incomplete beta did not converge (a=${a}, b=${b}, x=${x})`);
 }
 
 /** xᵃ yᵇ / (a B(a,b)), in logs. */

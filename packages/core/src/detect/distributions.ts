@@ -111,7 +111,7 @@ export function poissonPmf(k: number, lambda: number): number {
  * Continued fraction of the incomplete beta (NR betacf, modified Lentz): I_x(a,b) = front · cf with
  * front = xᵃ yᵇ / (a B(a,b)). Converges fast for x < (a+1)/(a+b+2).
  */
-function betaContinuedFraction(a: number, b: number, x: number): number {
+export function betaContinuedFraction(a: number, b: number, x: number): number {
   const qab = a + b;
   const qap = a + 1;
   const qam = a - 1;
