@@ -137,6 +137,29 @@ describe("wijkradar detect and alerts", () => {
     }
   });
 
+  it("a run of named indicators updates their alerts and leaves the others active", async () => {
+    const other = tempFile(
+      "bijstand.yaml",
+      MAPPING.replace("id: test-schulden", "id: test-bijstand")
+        .replace("id: schulden_test", "id: bijstand_test")
+        .replace("domain: debts", "domain: income"),
+      dir,
+    );
+    expect(
+      (await run(["import", tempFile("bijstand.csv", CSV, dir), "--mapping", other, "--db", db])).code,
+    ).toBe(EXIT.ok);
+    const both = JSON.parse((await run(["alerts", "--db", db, "--format", "json"])).out) as {
+      alerts: { domain: string }[];
+    };
+    expect(both.alerts.map((a) => a.domain).sort()).toEqual(["debts", "income"]);
+    const r = await run(["detect", "run", "--db", db, "--indicators", "schulden_test"]);
+    expect(r.out).toMatch(/1 series, 8 tests, 1 alerts/);
+    const after = JSON.parse((await run(["alerts", "--db", db, "--format", "json"])).out) as {
+      alerts: { domain: string }[];
+    };
+    expect(after.alerts.map((a) => a.domain).sort()).toEqual(["debts", "income"]);
+  });
+
   it("names bad options and skips detection with --no-detect", async () => {
     const bad = await run(["alerts", "--db", db, "--severity", "purple"]);
     expect(bad.code).toBe(EXIT.usage);

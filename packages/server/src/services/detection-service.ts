@@ -323,7 +323,9 @@ export class DetectionService {
     const { alerts, summaries, tests, severities, pCutoffs } = assessRun(batches, this.settings);
     this.emit({ runId, phase: "saving", done, total, current: null });
     await saveRunResults(this.db, runId, {
-      scopes: [...scopes],
+      // A run of named indicators saw only part of its divisions' tests: it adds and updates alerts,
+      // but neither retires others nor replaces the per-area signals (a full run of the scope does).
+      scopes: request.indicators ? [...scopes].filter((x) => x.startsWith("p:")) : [...scopes],
       alerts,
       summaries,
       series: seriesCount,

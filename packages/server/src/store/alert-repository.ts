@@ -303,11 +303,17 @@ export async function saveRunResults(
        WHERE active AND ${inScope} AND key NOT IN (SELECT key FROM alert_staging)`,
       scopeParams,
     );
-    await ex.run(
-      `DELETE FROM area_signals WHERE (division::VARCHAR || ':' || level) IN (${signalScopeList})`,
-      signalScopes,
-    );
-    await appendSummaries(ex, runId, result.summaries);
+    if (signalScopes.length > 0) {
+      await ex.run(
+        `DELETE FROM area_signals WHERE (division::VARCHAR || ':' || level) IN (${signalScopeList})`,
+        signalScopes,
+      );
+      await appendSummaries(
+        ex,
+        runId,
+        result.summaries.filter((x) => signalScopes.includes(`${x.division}:${x.level}`)),
+      );
+    }
     await ex.run("DELETE FROM alert_staging");
     await ex.run(
       `UPDATE detection_runs SET status = 'finished', finished_at = now()::TIMESTAMP, series = ?, tests = ?,
