@@ -227,7 +227,7 @@ export class DetectionService {
         throw e;
       } finally {
         this.progressNow = null;
-        for (const l of this.finishedListeners) l();
+        this.notifyFinished();
       }
     });
     this.queue = done.catch(() => undefined);
@@ -237,6 +237,10 @@ export class DetectionService {
   /** Runs now (queued behind a running one) and waits for the outcome. */
   async run(request: RunRequest): Promise<RunOutcome> {
     return this.start(request).done;
+  }
+
+  private notifyFinished(): void {
+    for (const l of this.finishedListeners) l();
   }
 
   private emit(p: RunProgress): void {
@@ -332,6 +336,9 @@ export class DetectionService {
       tests,
       pCutoffs,
     });
+    // Forget cached views now, in the same microtask chain as the commit: a client that sees the run
+    // "finished" must never get the views of before it (the `finally` in start() repeats this).
+    this.notifyFinished();
     this.emit({ runId, phase: "finished", done, total, current: null });
     return {
       runId,
