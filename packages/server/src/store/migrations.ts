@@ -138,6 +138,47 @@ export const MIGRATIONS: readonly Migration[] = [
         composite DOUBLE, tests INTEGER NOT NULL, PRIMARY KEY (division, level, area_code))`,
     ],
   },
+  {
+    version: 5,
+    name: "access: organisations, users, sessions, grants; hash-chained audit trail",
+    sql: [
+      // The trail of before this version has no chain: kept aside, chained into the new one at the
+      // next start (store/audit-repository.ts), then dropped.
+      `ALTER TABLE audit_log RENAME TO audit_log_v1`,
+      // One record per request that touches data (BIO / NEN 7513 fields). seq is the position in the
+      // chain; hash = sha256(prev_hash, the record's fields): any edit, deletion or reordering breaks it.
+      `CREATE TABLE audit_log (
+        seq BIGINT NOT NULL, occurred_at TIMESTAMP NOT NULL, actor VARCHAR NOT NULL, on_behalf_of VARCHAR,
+        organisation VARCHAR, roles VARCHAR NOT NULL, purpose VARCHAR NOT NULL, action VARCHAR NOT NULL,
+        object VARCHAR NOT NULL, result VARCHAR NOT NULL, released INTEGER NOT NULL,
+        suppressed INTEGER NOT NULL, denied INTEGER NOT NULL, origin VARCHAR NOT NULL,
+        prev_hash VARCHAR NOT NULL, hash VARCHAR NOT NULL)`,
+      // Retention: records before an anchor were pruned; the anchor keeps the last pruned hash so the
+      // chain still verifies from there.
+      `CREATE TABLE audit_anchors (
+        seq BIGINT NOT NULL, hash VARCHAR NOT NULL, pruned_at TIMESTAMP NOT NULL, records BIGINT NOT NULL)`,
+      `CREATE TABLE organisations (
+        id VARCHAR PRIMARY KEY, name VARCHAR NOT NULL, kind VARCHAR NOT NULL, created_at TIMESTAMP NOT NULL)`,
+      // No PRIMARY KEY on users and sessions (updated often; the repository keeps ids unique, see the
+      // note on alerts). password_hash: scrypt in PHC-like form; never a password.
+      `CREATE TABLE users (
+        id VARCHAR NOT NULL, username VARCHAR NOT NULL, display_name VARCHAR NOT NULL,
+        organisation_id VARCHAR NOT NULL, role VARCHAR NOT NULL, purpose VARCHAR NOT NULL,
+        password_hash VARCHAR, totp_secret VARCHAR, oidc_issuer VARCHAR, oidc_subject VARCHAR,
+        disabled BOOLEAN NOT NULL, created_at TIMESTAMP NOT NULL, updated_at TIMESTAMP NOT NULL,
+        last_login_at TIMESTAMP)`,
+      // Sessions by the sha256 of their token (a copy of the database gives no live session).
+      `CREATE TABLE sessions (
+        token_hash VARCHAR NOT NULL, user_id VARCHAR NOT NULL, csrf_token VARCHAR NOT NULL,
+        method VARCHAR NOT NULL, created_at TIMESTAMP NOT NULL, last_seen_at TIMESTAMP NOT NULL,
+        origin VARCHAR NOT NULL, ended_at TIMESTAMP, end_reason VARCHAR)`,
+      // what: JSON ("open-data", "synthetic-data" or {domains, indicators, profiles}).
+      `CREATE TABLE grants (
+        id VARCHAR PRIMARY KEY, grantee_kind VARCHAR NOT NULL, grantee VARCHAR NOT NULL, what VARCHAR NOT NULL,
+        areas VARCHAR[], finest_level VARCHAR, purpose VARCHAR NOT NULL, note VARCHAR,
+        created_at TIMESTAMP NOT NULL, created_by VARCHAR NOT NULL)`,
+    ],
+  },
 ];
 
 /** The schema version this build expects. */
