@@ -1,36 +1,67 @@
 /**
  * The pure half of the one release function: access policy (default deny) and disclosure control.
  * Every number that leaves the server passes `decideAccess` and then `discloseFigure`; the server's
- * release module adds the audit record. Later issues extend the rules (grants per organisation and
- * user, complementary suppression, rounding); the shape of the choke point stays.
+ * release module adds the audit record. Grants are given to a role, an organisation or a user; grants
+ * to the role "public" apply to everyone (open data).
  */
 import { ancestorsOfCode, isFinerLevel, type AreaLevel } from "./area-codes.js";
 import type { Domain, IndicatorKind } from "./catalogue.js";
 
+/** The roles of wijkradar's users; "public" is the anonymous visitor (and, for open data, everyone). */
+export const ROLES = [
+  "analyst",
+  "field-worker",
+  "policy-advisor",
+  "partner",
+  "privacy-officer",
+  "admin",
+] as const;
+export type Role = (typeof ROLES)[number];
+export const PUBLIC_ROLE = "public";
+
 /** Who asks. The anonymous visitor has the role "public". */
 export interface Actor {
+  /** The user's id ("anonymous" for visitors, "operator", "cli"). */
   readonly id: string;
   readonly roles: readonly string[];
   readonly purpose: string;
+  /** The user's organisation (grants to an organisation apply to its users). */
+  readonly organisation?: string | null;
+  /** The person or service the actor works for, when not the actor itself (audit "on whose behalf"). */
+  readonly onBehalfOf?: string | null;
 }
 
-/** A grant: who (role), what (open data, domains or indicators), where (area roots) and how fine. */
+/** To whom a grant is given: every user with a role, every user of an organisation, or one user. */
+export interface Grantee {
+  readonly kind: "role" | "organisation" | "user";
+  readonly id: string;
+}
+
+/** Any purpose: only for open and synthetic data, which carry no need-to-know restriction. */
+export const ANY_PURPOSE = "*";
+
+/** A grant: to whom, what (open data, domains, indicators or profiles), where (area roots), how fine, why. */
 export interface Grant {
   readonly id: string;
-  readonly role: string;
+  readonly to: Grantee;
   /**
    * "open-data" grants every indicator of an open source; "synthetic-data" every figure computed
-   * from synthetic sources only (no real person behind it); otherwise the listed domains/indicators.
+   * from synthetic sources only (no real person behind it); otherwise the listed domains, indicators
+   * and profiles (a profile's figures have the subject `profile:<id>`).
    */
   readonly what:
     | "open-data"
     | "synthetic-data"
-    | { readonly domains?: readonly Domain[]; readonly indicators?: readonly string[] };
+    | {
+        readonly domains?: readonly Domain[];
+        readonly indicators?: readonly string[];
+        readonly profiles?: readonly string[];
+      };
   /** Area codes whose descendants (and themselves) are in scope; absent: everywhere. */
   readonly areas?: readonly string[];
   /** The finest level this grant allows (e.g. "buurt": no postcodes). Absent: every level. */
   readonly finestLevel?: AreaLevel;
-  /** The purpose the grant serves; it covers requests made for this purpose only. */
+  /** The purpose the grant serves; it covers requests made for this purpose only ("*": any, open data only). */
   readonly purpose: string;
 }
 
@@ -54,40 +85,109 @@ export interface FigureSubject {
 export type AccessDecision =
   { readonly allowed: true; readonly grantId: string } | { readonly allowed: false; readonly reason: string };
 
-function grantCovers(grant: Grant, actor: Actor, s: FigureSubject): boolean {
-  // Need to know: a grant serves one purpose; asking for another purpose is not covered.
-  if (grant.purpose !== actor.purpose) return false;
-  if (grant.what === "open-data") {
-    if (!s.sourceOpen) return false;
-  } else if (grant.what === "synthetic-data") {
-    if (s.synthetic !== true) return false;
-  } else {
-    const byDomain = grant.what.domains?.includes(s.domain) ?? false;
-    const byIndicator = grant.what.indicators?.includes(s.indicatorId) ?? false;
-    if (!byDomain && !byIndicator) return false;
+/** Whether a grant is given to this actor (by role, organisation or user); "public" grants apply to all. */
+export function grantAppliesTo(grant: Grant, actor: Actor): boolean {
+  switch (grant.to.kind) {
+    case "role":
+      return grant.to.id === PUBLIC_ROLE || actor.roles.includes(grant.to.id);
+    case "organisation":
+      return actor.organisation != null && actor.organisation === grant.to.id;
+    case "user":
+      return actor.id === grant.to.id;
   }
-  if (grant.finestLevel && isFinerLevel(s.level, grant.finestLevel)) return false;
-  if (grant.areas) {
-    const chain = [s.areaCode, ...ancestorsOfCode(s.areaCode)];
-    if (!grant.areas.some((root) => chain.includes(root))) return false;
-  }
-  return true;
+}
+
+/** The grants given to an actor, in policy order. */
+export function grantsOf(policy: ReleasePolicy, actor: Actor): Grant[] {
+  return policy.grants.filter((g) => grantAppliesTo(g, actor));
 }
 
 /**
- * Default deny: a figure is visible only when a grant of one of the actor's roles covers it.
+ * Everything the policy's decisions for this actor depend on: the grants given to them and their
+ * purpose. Two actors with the same key see exactly the same figures (a cache key for released views).
+ */
+export function accessKey(policy: ReleasePolicy, actor: Actor): string {
+  return `${actor.purpose}|${grantsOf(policy, actor)
+    .map((g) => g.id)
+    .join(",")}`;
+}
+
+/** Why a grant given to the actor does not cover a figure, or null when it does. */
+export function grantMismatch(grant: Grant, actor: Actor, s: FigureSubject): string | null {
+  // Need to know: a grant serves one purpose; asking for another purpose is not covered.
+  if (grant.purpose !== ANY_PURPOSE && grant.purpose !== actor.purpose)
+    return `grant ${grant.id} serves purpose "${grant.purpose}", not "${actor.purpose}"`;
+  if (grant.what === "open-data") {
+    if (!s.sourceOpen) return `grant ${grant.id} covers open data only; ${s.indicatorId} is not open data`;
+  } else if (grant.what === "synthetic-data") {
+    if (s.synthetic !== true)
+      return `grant ${grant.id} covers synthetic data only; ${s.indicatorId} is not synthetic`;
+  } else {
+    const byDomain = grant.what.domains?.includes(s.domain) ?? false;
+    const byIndicator = grant.what.indicators?.includes(s.indicatorId) ?? false;
+    const byProfile =
+      s.indicatorId.startsWith("profile:") &&
+      (grant.what.profiles?.includes(s.indicatorId.slice("profile:".length)) ?? false);
+    if (!byDomain && !byIndicator && !byProfile)
+      return `grant ${grant.id} does not name ${s.indicatorId.startsWith("profile:") ? "profile" : "indicator"} ${s.indicatorId.replace(/^profile:/, "")} or its domain ${s.domain}`;
+  }
+  if (grant.finestLevel && isFinerLevel(s.level, grant.finestLevel))
+    return `grant ${grant.id} allows levels down to ${grant.finestLevel}, not ${s.level}`;
+  if (grant.areas) {
+    const chain = [s.areaCode, ...ancestorsOfCode(s.areaCode)];
+    if (!grant.areas.some((root) => chain.includes(root)))
+      return `grant ${grant.id} covers the areas ${grant.areas.join(", ")} (and what lies in them), not ${s.areaCode}`;
+  }
+  return null;
+}
+
+/**
+ * Default deny: a figure is visible only when a grant given to the actor covers it. A denial says
+ * which rule applies ("why can't I see this?"): no grant at all, or why the nearest one does not cover.
  *
  * @example decideAccess(policy, { id: "anon", roles: ["public"], purpose: "open-data" }, subject)
  */
 export function decideAccess(policy: ReleasePolicy, actor: Actor, subject: FigureSubject): AccessDecision {
+  const reasons: string[] = [];
   for (const grant of policy.grants) {
-    if (actor.roles.includes(grant.role) && grantCovers(grant, actor, subject))
-      return { allowed: true, grantId: grant.id };
+    if (!grantAppliesTo(grant, actor)) continue;
+    const mismatch = grantMismatch(grant, actor, subject);
+    if (mismatch === null) return { allowed: true, grantId: grant.id };
+    reasons.push(mismatch);
   }
-  return {
-    allowed: false,
-    reason: `no grant for role(s) ${actor.roles.join(", ")} covers indicator ${subject.indicatorId} (domain ${subject.domain}, ${subject.sourceOpen ? "open data" : subject.synthetic ? "synthetic data" : "not open data"}) at level ${subject.level} in this area`,
-  };
+  const what = `${subject.indicatorId} (domain ${subject.domain}, ${subject.sourceOpen ? "open data" : subject.synthetic ? "synthetic data" : "not open data"}) at level ${subject.level} in ${subject.areaCode}`;
+  if (reasons.length === 0)
+    return {
+      allowed: false,
+      reason: `default deny: no grant is given to ${actor.id} (role(s) ${actor.roles.join(", ") || "none"}${actor.organisation ? `, organisation ${actor.organisation}` : ""}) for ${what}`,
+    };
+  // The most specific mismatch first: a grant that names the figure but not this level or area.
+  const rank = (r: string): number =>
+    r.includes("allows levels") ? 0 : r.includes("covers the areas") ? 1 : r.includes("purpose") ? 2 : 3;
+  const best = [...reasons].sort((a, b) => rank(a) - rank(b))[0]!;
+  return { allowed: false, reason: `no grant covers ${what}: ${best}` };
+}
+
+/** Checks a grant before it is stored: problems in words, empty when fine. */
+export function grantProblems(grant: Grant): string[] {
+  const problems: string[] = [];
+  if (!/^[a-z0-9][a-z0-9._-]{0,62}$/i.test(grant.id))
+    problems.push("id: expected 1-63 letters, digits, '.', '_' or '-'");
+  if (!grant.to.id) problems.push("to.id: expected a role, organisation or user id");
+  if (grant.purpose === ANY_PURPOSE && typeof grant.what === "object")
+    problems.push(
+      'purpose: "*" (any purpose) is only for open or synthetic data; name the purpose this grant serves',
+    );
+  if (typeof grant.what === "object") {
+    const n =
+      (grant.what.domains?.length ?? 0) +
+      (grant.what.indicators?.length ?? 0) +
+      (grant.what.profiles?.length ?? 0);
+    if (n === 0) problems.push("what: name at least one domain, indicator or profile");
+  }
+  if (grant.areas !== undefined && grant.areas.length === 0)
+    problems.push("areas: leave out for everywhere, or name at least one area");
+  return problems;
 }
 
 /** A figure before release. */
@@ -131,8 +231,18 @@ export function discloseFigure(
  */
 export const OPEN_DATA_POLICY: ReleasePolicy = {
   grants: [
-    { id: "public-open-data", role: "public", what: "open-data", purpose: "open-data" },
-    { id: "public-synthetic-data", role: "public", what: "synthetic-data", purpose: "open-data" },
+    {
+      id: "public-open-data",
+      to: { kind: "role", id: PUBLIC_ROLE },
+      what: "open-data",
+      purpose: ANY_PURPOSE,
+    },
+    {
+      id: "public-synthetic-data",
+      to: { kind: "role", id: PUBLIC_ROLE },
+      what: "synthetic-data",
+      purpose: ANY_PURPOSE,
+    },
   ],
   minCount: 10,
 };

@@ -3,7 +3,11 @@ import { describe, expect, it } from "vitest";
 import { levelOfCode, type AreaLevel } from "../src/area-codes.js";
 import { DOMAINS, KINDS, type IndicatorKind } from "../src/catalogue.js";
 import {
+  accessKey,
+  ANY_PURPOSE,
   decideAccess,
+  grantAppliesTo,
+  grantsOf,
   discloseFigure,
   OPEN_DATA_POLICY,
   type Actor,
@@ -14,7 +18,9 @@ import {
 } from "../src/release.js";
 
 const RUNS = { seed: 42, numRuns: 200 };
-const ROLES = ["public", "analyst", "wijkteam", "admin"];
+const ROLES = ["public", "analyst", "field-worker", "admin"];
+const ORGS = ["gemeente", "politie", "corporatie"];
+const USERS = ["u1", "u2", "u3"];
 const CODES = [
   "NL01",
   "GM0034",
@@ -28,14 +34,21 @@ const CODES = [
 ];
 
 const actorArb: fc.Arbitrary<Actor> = fc.record({
-  id: fc.string({ minLength: 1, maxLength: 10 }),
-  roles: fc.subarray(ROLES),
+  id: fc.constantFrom(...USERS),
+  roles: fc.subarray(ROLES.filter((r) => r !== "public")),
   purpose: fc.constantFrom("open-data", "policy", "research"),
+  organisation: fc.option(fc.constantFrom(...ORGS), { nil: null }),
 });
 
 const subjectArb: fc.Arbitrary<FigureSubject> = fc
   .record({
-    indicatorId: fc.constantFrom("eenzaam_18plus", "misdrijven", "aantal_inwoners", "bijstand_per_1000"),
+    indicatorId: fc.constantFrom(
+      "eenzaam_18plus",
+      "misdrijven",
+      "aantal_inwoners",
+      "bijstand_per_1000",
+      "profile:schulden",
+    ),
     domain: fc.constantFrom(...DOMAINS),
     sourceOpen: fc.boolean(),
     areaCode: fc.constantFrom(...CODES),
@@ -45,22 +58,27 @@ const subjectArb: fc.Arbitrary<FigureSubject> = fc
 const grantArb: fc.Arbitrary<Grant> = fc.record(
   {
     id: fc.string({ minLength: 1, maxLength: 8 }),
-    role: fc.constantFrom(...ROLES),
+    to: fc.oneof(
+      fc.record({ kind: fc.constant("role" as const), id: fc.constantFrom(...ROLES) }),
+      fc.record({ kind: fc.constant("organisation" as const), id: fc.constantFrom(...ORGS) }),
+      fc.record({ kind: fc.constant("user" as const), id: fc.constantFrom(...USERS) }),
+    ),
     what: fc.oneof(
       fc.constant("open-data" as const),
       fc.record(
         {
           domains: fc.subarray([...DOMAINS]),
           indicators: fc.subarray(["eenzaam_18plus", "misdrijven", "aantal_inwoners"]),
+          profiles: fc.subarray(["schulden", "eenzaam"]),
         },
         { requiredKeys: [] },
       ),
     ),
     areas: fc.subarray(CODES, { minLength: 1 }),
     finestLevel: fc.constantFrom<AreaLevel>("land", "gemeente", "wijk", "buurt", "pc4", "pc6"),
-    purpose: fc.constantFrom("open-data", "policy", "research"),
+    purpose: fc.constantFrom("open-data", "policy", "research", ANY_PURPOSE),
   },
-  { requiredKeys: ["id", "role", "what", "purpose"] },
+  { requiredKeys: ["id", "to", "what", "purpose"] },
 );
 
 const policyArb: fc.Arbitrary<ReleasePolicy> = fc.record({
@@ -88,20 +106,49 @@ describe("decideAccess (properties)", () => {
     );
   });
 
-  it("never allows an actor none of whose roles has a grant", () => {
+  it("never allows an actor to whom no grant is given (by role, public role, organisation or user)", () => {
     fc.assert(
       fc.property(policyArb, actorArb, subjectArb, (policy, actor, subject) => {
-        const withoutMyRoles = {
+        const notMine = {
           ...policy,
-          grants: policy.grants.filter((g) => !actor.roles.includes(g.role)),
+          grants: policy.grants.filter(
+            (g) =>
+              !(g.to.kind === "role" && (g.to.id === "public" || actor.roles.includes(g.to.id))) &&
+              !(g.to.kind === "organisation" && g.to.id === actor.organisation) &&
+              !(g.to.kind === "user" && g.to.id === actor.id),
+          ),
         };
-        expect(decideAccess(withoutMyRoles, actor, subject).allowed).toBe(false);
+        expect(decideAccess(notMine, actor, subject).allowed).toBe(false);
+        expect(grantsOf(notMine, actor)).toEqual([]);
       }),
       RUNS,
     );
   });
 
-  it("names a grant of one of the actor's roles when it allows", () => {
+  it("decides the same for two actors with the same access key", () => {
+    fc.assert(
+      fc.property(policyArb, actorArb, actorArb, subjectArb, (policy, a, b, subject) => {
+        fc.pre(accessKey(policy, a) === accessKey(policy, b));
+        expect(decideAccess(policy, a, subject).allowed).toBe(decideAccess(policy, b, subject).allowed);
+      }),
+      RUNS,
+    );
+  });
+
+  it("says why when it denies, naming a grant given to the actor when there is one", () => {
+    fc.assert(
+      fc.property(policyArb, actorArb, subjectArb, (policy, actor, subject) => {
+        const decision = decideAccess(policy, actor, subject);
+        if (decision.allowed) return;
+        const mine = grantsOf(policy, actor);
+        if (mine.length === 0) expect(decision.reason).toMatch(/^default deny/);
+        else expect(mine.some((g) => decision.reason.includes(`grant ${g.id} `))).toBe(true);
+      }),
+      RUNS,
+    );
+  });
+
+  it("names a grant given to the actor when it allows", () => {
     let allowed = 0;
     fc.assert(
       fc.property(policyArb, actorArb, subjectArb, (policy, actor, subject) => {
@@ -110,7 +157,7 @@ describe("decideAccess (properties)", () => {
         allowed++;
         const grant = policy.grants.find((g) => g.id === decision.grantId);
         expect(grant).toBeDefined();
-        expect(actor.roles).toContain(grant!.role);
+        expect(grantAppliesTo(grant!, actor)).toBe(true);
       }),
       RUNS,
     );
@@ -120,7 +167,10 @@ describe("decideAccess (properties)", () => {
   it("never allows through a grant made for another purpose", () => {
     fc.assert(
       fc.property(policyArb, actorArb, subjectArb, (policy, actor, subject) => {
-        const samePurpose = { ...policy, grants: policy.grants.filter((g) => g.purpose === actor.purpose) };
+        const samePurpose = {
+          ...policy,
+          grants: policy.grants.filter((g) => g.purpose === actor.purpose || g.purpose === ANY_PURPOSE),
+        };
         expect(decideAccess(policy, actor, subject).allowed).toBe(
           decideAccess(samePurpose, actor, subject).allowed,
         );

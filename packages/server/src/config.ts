@@ -59,6 +59,127 @@ export const DisclosureSchema = z
   .strict();
 export type DisclosureSettings = z.infer<typeof DisclosureSchema>;
 
+/** HTTP hardening (config file only); see docs/security.md. */
+export const SecuritySchema = z
+  .object({
+    tls: Bool.default(false).describe(
+      "browsers reach wijkradar over HTTPS through a TLS-terminating proxy: send HSTS and upgrade-insecure-requests",
+    ),
+    rateLimit: z
+      .object({
+        max: int(1, 1_000_000).default(1200),
+        windowSeconds: int(1, 86_400).default(60),
+        allowList: z
+          .array(z.string().refine((ip) => isIP(ip) !== 0, "expected an IP address"))
+          .default([])
+          .describe("client addresses that are never rate-limited"),
+      })
+      .strict()
+      .default({ max: 1200, windowSeconds: 60, allowList: [] }),
+  })
+  .strict();
+export type SecuritySettings = z.infer<typeof SecuritySchema>;
+
+/** A URL with a protocol and host, as the message says; `loopbackHttp`: http only on 127.0.0.1/localhost. */
+const WebUrl = (expected: string, loopbackHttp: boolean) =>
+  z
+    .string({ error: `expected ${expected}` })
+    .trim()
+    .refine((v) => {
+      try {
+        const u = new URL(v);
+        if (u.search || u.hash) return false;
+        if (u.protocol === "https:") return true;
+        return u.protocol === "http:" && (!loopbackHttp || ["127.0.0.1", "localhost"].includes(u.hostname));
+      } catch {
+        return false;
+      }
+    }, `expected ${expected}`);
+
+/**
+ * Login through the organisation's identity provider (OpenID Connect: Azure AD / Entra ID, Keycloak,
+ * an eHerkenning broker); see docs/security.md "OpenID Connect". The client secret may instead come
+ * from the environment variable WIJKRADAR_OIDC_CLIENT_SECRET (read by main.ts), which wins.
+ */
+export const OidcSchema = z
+  .object({
+    issuer: WebUrl(
+      "the provider's issuer URL, https://… (e.g. https://login.microsoftonline.com/<tenant-id>/v2.0 or https://keycloak.example.nl/realms/<realm>); plain http only on 127.0.0.1 or localhost",
+      true,
+    ),
+    clientId: z
+      .string({ error: "expected the client id registered at the provider" })
+      .trim()
+      .min(1, "expected the client id registered at the provider")
+      .max(500, "expected at most 500 characters"),
+    clientSecret: z
+      .string({ error: "expected the client secret as text" })
+      .min(
+        1,
+        "expected the client secret (or leave it out: environment variable WIJKRADAR_OIDC_CLIENT_SECRET)",
+      )
+      .optional()
+      .describe("better in the environment variable WIJKRADAR_OIDC_CLIENT_SECRET than in the file"),
+    redirectUri: WebUrl(
+      "wijkradar's callback URL as registered at the provider, https://<host>/api/auth/oidc/callback",
+      false,
+    ).refine(
+      (v) => v.endsWith("/api/auth/oidc/callback"),
+      "expected wijkradar's callback URL, ending in /api/auth/oidc/callback",
+    ),
+    scopes: z
+      .string({ error: 'expected space-separated scopes, e.g. "openid profile email"' })
+      .trim()
+      .refine((s) => s.split(/\s+/).includes("openid"), 'expected space-separated scopes including "openid"')
+      .optional()
+      .describe('default "openid profile email"'),
+    usernameClaim: z
+      .string({ error: "expected the name of a claim" })
+      .trim()
+      .min(1, "expected the name of a claim")
+      .max(100, "expected at most 100 characters")
+      .optional()
+      .describe('the claim holding the wijkradar user name; default "preferred_username"'),
+    label: z
+      .string({ error: "expected the button text" })
+      .trim()
+      .min(1, "expected the button text")
+      .max(80, "expected at most 80 characters")
+      .optional()
+      .describe('the login button\'s text; default "Inloggen via je organisatie"'),
+  })
+  .strict();
+export type OidcConfig = z.infer<typeof OidcSchema>;
+
+/** Sessions, login throttling and OpenID Connect (config file only); see docs/security.md. */
+export const AuthSchema = z
+  .object({
+    idleMinutes: int(1, 24 * 60)
+      .default(30)
+      .describe("a session ends after this long without a request"),
+    absoluteHours: int(1, 7 * 24)
+      .default(12)
+      .describe("a session ends this long after login, whatever happens"),
+    secureCookies: z
+      .union([z.literal("auto"), Bool])
+      .default("auto")
+      .describe('Secure session cookies: "auto" (when the request came over TLS), true or false'),
+    throttle: z
+      .object({
+        perAccount: int(1, 1000).default(5),
+        perIp: int(1, 100_000).default(20),
+        windowSeconds: int(1, 86_400).default(900),
+      })
+      .strict()
+      .default({ perAccount: 5, perIp: 20, windowSeconds: 900 })
+      .describe("failed logins per account and per address within the window before HTTP 429"),
+    oidc: OidcSchema.optional().describe(
+      "login through the organisation's identity provider (OpenID Connect): issuer, clientId, clientSecret, redirectUri, scopes, usernameClaim, label",
+    ),
+  })
+  .strict();
+export type AuthSettings = z.infer<typeof AuthSchema>;
+
 export const ConfigSchema = z
   .object({
     port: Port.default(8080),
@@ -71,6 +192,12 @@ export const ConfigSchema = z
     ),
     detection: DetectionSettingsSchema.default(DetectionSettingsSchema.parse({})).describe(
       "early-warning settings: fdr, severity, status, dynamics, space (permutations, seed, weights), classes, composite weights",
+    ),
+    security: SecuritySchema.default(SecuritySchema.parse({})).describe(
+      "HTTP hardening: tls (behind an HTTPS proxy: HSTS), rateLimit (max requests per windowSeconds per client address, allowList)",
+    ),
+    auth: AuthSchema.default(AuthSchema.parse({})).describe(
+      "sessions (idleMinutes 30, absoluteHours 12, secureCookies auto), login throttling (perAccount, perIp, windowSeconds) and OpenID Connect login (oidc)",
     ),
     keyFile: z
       .string()
@@ -101,7 +228,8 @@ export const ENV_KEYS: Readonly<Record<string, keyof Config>> = {
 };
 /** Pseudonymisation keys in the environment (read by vault/keys.ts, never by the config). */
 const KEY_ENV = /^WIJKRADAR_KEY_[A-Z][A-Z0-9_]*_(V\d+|CURRENT)$/;
-const OTHER_ENV = new Set(["WIJKRADAR_CONFIG"]);
+/** Other variables: the config file's path, and the OIDC client secret (read by main.ts, not the config). */
+const OTHER_ENV = new Set(["WIJKRADAR_CONFIG", "WIJKRADAR_OIDC_CLIENT_SECRET"]);
 
 function readConfigFile(path: string): Record<string, unknown> {
   let text: string;

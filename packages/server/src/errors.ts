@@ -31,6 +31,11 @@ export class NotFoundError extends Error {
   override readonly name = "NotFoundError";
 }
 
+/** Not logged in (or the session ended) where a login is needed. HTTP 401. */
+export class UnauthenticatedError extends Error {
+  override readonly name = "UnauthenticatedError";
+}
+
 /** The access policy refuses. HTTP 403. */
 export class AccessDeniedError extends Error {
   override readonly name = "AccessDeniedError";

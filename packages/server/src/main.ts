@@ -7,6 +7,7 @@ import type { Config } from "./config.js";
 import { ConfigError } from "./errors.js";
 import { progressReporter } from "./cli/progress.js";
 import { loadDemoIfEmpty } from "./demo/demo-loader.js";
+import { createDemoAccounts, demoAccountLines } from "./demo/demo-accounts.js";
 import { demoKeys, loadDemoMicrodata } from "./demo/demo-microdata.js";
 import { hasFinishedRun } from "./store/alert-repository.js";
 import { Database } from "./store/database.js";
@@ -59,6 +60,25 @@ export async function startServer(
       webRoot: config.webRoot,
       disclosure: config.disclosure,
       detection: config.detection,
+      sessions: {
+        idleMinutes: config.auth.idleMinutes,
+        absoluteHours: config.auth.absoluteHours,
+        throttle: config.auth.throttle,
+      },
+      secureCookies: config.auth.secureCookies,
+      // The client secret from the environment (WIJKRADAR_OIDC_CLIENT_SECRET) wins over the config file's.
+      oidc: config.auth.oidc && {
+        ...config.auth.oidc,
+        clientSecret: process.env.WIJKRADAR_OIDC_CLIENT_SECRET || config.auth.oidc.clientSecret,
+      },
+      security: {
+        tls: config.security.tls,
+        rateLimit: {
+          max: config.security.rateLimit.max,
+          windowMs: config.security.rateLimit.windowSeconds * 1000,
+          allowList: config.security.rateLimit.allowList,
+        },
+      },
     });
     try {
       await app.server.listen({ port: config.port, host: config.host });
@@ -76,6 +96,11 @@ export async function startServer(
       if (code === "EACCES")
         throw new ConfigError(`not allowed to listen on port ${config.port}; use a port above 1023`);
       throw e;
+    }
+    if (config.demo && !db.readOnly) {
+      // One account per role with a random one-time password, printed once (first start only).
+      const accounts = await createDemoAccounts(db, app.admin);
+      for (const line of demoAccountLines(accounts)) log(line);
     }
     const host = config.host.includes(":") ? `[${config.host}]` : config.host;
     const url = `http://${host}:${config.port}`;

@@ -17,7 +17,7 @@ import type { ProfileService } from "../services/profile-service.js";
 import { ALERT_STATUSES, getAlert, getRun, listRuns, updateAlertStatus } from "../store/alert-repository.js";
 import type { AuditLog } from "../store/audit-repository.js";
 import type { Database } from "../store/database.js";
-import { tokenMatches } from "./operator-token.js";
+import type { AuthHandles } from "./auth-route.js";
 import { problem, sendProblem } from "./problem.js";
 
 export interface AlertRouteDeps {
@@ -28,7 +28,7 @@ export interface AlertRouteDeps {
   readonly detection: DetectionService;
   /** Profiles whose tests alerts may carry (their access subjects and attribution). */
   readonly profiles?: ProfileService;
-  readonly operatorToken: string | undefined;
+  readonly access: AuthHandles;
   readonly contextOf: (request: FastifyRequest) => RequestContext;
   readonly sendView: (request: FastifyRequest, reply: FastifyReply, view: ReleasedView) => FastifyReply;
 }
@@ -46,6 +46,9 @@ const csv = <T extends readonly [string, ...string[]]>(values: T, what: string) 
     .transform((s) => s.split(",").map((v) => v.trim()))
     .pipe(z.array(z.enum(values)).min(1))
     .describe(`${what}, comma-separated: ${values.join(", ")}`);
+
+/** Roles that work on alerts (set their status): whoever may see the alert, among these. */
+export const ALERT_ROLES = ["analyst", "field-worker", "policy-advisor", "partner"] as const;
 
 /** The statuses a person can set; "new" is the detection's own. */
 const SETTABLE = ["acknowledged", "investigating", "closed", "new"] as const;
@@ -131,8 +134,9 @@ export function registerAlertRoutes(server: FastifyInstance, deps: AlertRouteDep
       attachValidation: true,
       schema: {
         tags: ["alerts"],
-        summary: "Set an alert's status (operator token): acknowledged, investigating, closed with a reason",
-        description: "Requires `Authorization: Bearer <operator token>`. Closing needs a `reason`.",
+        summary: "Set an alert's status: acknowledged, investigating, closed with a reason",
+        description:
+          "For logged-in analysts, field workers, policy advisors and partners who may see the alert (with the X-CSRF-Token), or the operator token. Closing needs a `reason`.",
         params: z.object({ id: Id }),
         body: z
           .object({
@@ -143,34 +147,27 @@ export function registerAlertRoutes(server: FastifyInstance, deps: AlertRouteDep
       },
     },
     async (request, reply) => {
-      if (!tokenMatches(deps.operatorToken, request.headers.authorization))
-        return sendProblem(
-          reply,
-          problem(401, "an operator token is required: Authorization: Bearer <token>"),
-        );
+      const who = deps.access.authorise(request, { roles: ALERT_ROLES, operator: true });
       if (request.validationError)
         return sendProblem(reply, problem(422, `body: ${request.validationError.message}`));
       const { status, reason } = request.body;
       if (status === "closed" && !reason)
         return sendProblem(reply, problem(422, "body.reason: closing an alert needs a reason"));
+      if (who.kind === "user") {
+        // Need to know: only who may see the alert may act on it (the same policy as its release).
+        const may = await alerts.mayAct(deps.contextOf(request), request.params.id);
+        if (!may.allowed) {
+          deps.access.auditAction(request, "alert-status", `alert:${request.params.id}`, "denied");
+          return sendProblem(reply, problem(403, may.reason ?? "the access policy does not allow this"));
+        }
+      }
       const ok = await updateAlertStatus(db, request.params.id, {
         status,
         reason: reason ?? null,
-        actor: "operator",
+        actor: who.actor.id,
       });
       if (!ok) throw new NotFoundError(`alert ${request.params.id} does not exist`);
-      deps.audit.record({
-        at: new Date(),
-        actor: "operator",
-        roles: ["operator"],
-        purpose: "early-warning",
-        action: "alert-status",
-        object: `alert:${request.params.id} status:${status}`,
-        released: 0,
-        suppressed: 0,
-        denied: 0,
-        origin: `http ${request.ip}`,
-      });
+      deps.access.auditAction(request, "alert-status", `alert:${request.params.id} status:${status}`);
       deps.cube.invalidate();
       const after = await getAlert(db, request.params.id);
       return { id: request.params.id, status: after?.alert.status, statusReason: after?.alert.statusReason };
@@ -182,9 +179,9 @@ export function registerAlertRoutes(server: FastifyInstance, deps: AlertRouteDep
     {
       schema: {
         tags: ["alerts"],
-        summary: "Start a detection run (operator token); answers 202 with the run id",
+        summary: "Start a detection run (analysts or the operator token); answers 202 with the run id",
         description:
-          "Requires `Authorization: Bearer <operator token>`. Optional body: `indicators` and `divisions` to limit the run.",
+          "For logged-in analysts (with the X-CSRF-Token) or `Authorization: Bearer <operator token>`. Optional body: `indicators` and `divisions` to limit the run.",
         body: z
           .object({
             indicators: z.array(z.string().min(1).max(80)).min(1).optional(),
@@ -199,32 +196,17 @@ export function registerAlertRoutes(server: FastifyInstance, deps: AlertRouteDep
       },
     },
     async (request, reply) => {
-      if (!tokenMatches(deps.operatorToken, request.headers.authorization))
-        return sendProblem(
-          reply,
-          problem(401, "an operator token is required: Authorization: Bearer <token>"),
-        );
+      const who = deps.access.authorise(request, { roles: ["analyst"], operator: true });
       const started = deps.detection.start({
         trigger: "api",
-        actor: "operator",
+        actor: who.actor.id,
         ...(request.body?.indicators ? { indicators: request.body.indicators } : {}),
         ...(request.body?.divisions ? { divisions: request.body.divisions } : {}),
         ...(request.body?.profiles === undefined ? {} : { profiles: request.body.profiles }),
       });
       started.done.catch((e: unknown) => request.log.error({ err: e }, "detection run failed"));
       const runId = await started.runId;
-      deps.audit.record({
-        at: new Date(),
-        actor: "operator",
-        roles: ["operator"],
-        purpose: "early-warning",
-        action: "detection-run",
-        object: `run:${runId}`,
-        released: 0,
-        suppressed: 0,
-        denied: 0,
-        origin: `http ${request.ip}`,
-      });
+      deps.access.auditAction(request, "detection-run", `run:${runId}`);
       return reply.code(202).header("location", `/api/detection/runs/${runId}`).send({ runId });
     },
   );

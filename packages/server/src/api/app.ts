@@ -12,9 +12,7 @@ import {
   normaliseAreaCode,
   normalisePeriod,
   DEFAULT_DETECTION_SETTINGS,
-  OPEN_DATA_POLICY,
   PERIOD_FORM,
-  type Actor,
   type DetectionSettings,
   type ReleasePolicy,
 } from "@wijkradar/core";
@@ -28,7 +26,14 @@ import {
 import { z } from "zod";
 import type { DisclosureSettings } from "../config.js";
 import { AccessDeniedError, NotFoundError } from "../errors.js";
-import { Releaser, type ReleasedView, type RequestContext } from "../release/release-service.js";
+import { Releaser, type ReleasedView } from "../release/release-service.js";
+import { AuthService, DEFAULT_SESSION_SETTINGS, type SessionSettings } from "../auth/auth-service.js";
+import { PolicyStore } from "../auth/policy-store.js";
+import { registerAuth, type AuthHandles } from "./auth-route.js";
+import { registerAdminRoutes } from "./admin-route.js";
+import { registerOidcRoutes } from "./oidc-route.js";
+import type { OidcSettings } from "../auth/oidc.js";
+import type { AdminService } from "../services/admin-service.js";
 import { CubeService } from "../services/cube-service.js";
 import {
   findAreas,
@@ -48,6 +53,7 @@ import { registerImportRoute } from "./imports-route.js";
 import { registerProfileRoutes } from "./profiles-route.js";
 import { registerVaultRoutes } from "./vault-route.js";
 import { errorHandler } from "./problem.js";
+import { LOG_REDACT_PATHS, registerSecurity, type SecurityOptions } from "./security.js";
 import { registerWebRoute } from "./web-route.js";
 
 export const VERSION = "0.1.0";
@@ -64,6 +70,16 @@ export interface AppOptions {
   readonly disclosure?: DisclosureSettings;
   /** Early-warning settings (config `detection`); default: the documented defaults. */
   readonly detection?: DetectionSettings;
+  /** Session times and login throttling (config `auth`); default 30 min idle, 12 h absolute. */
+  readonly sessions?: SessionSettings;
+  /** The clock of sessions and login throttling (tests move it; default Date.now). */
+  readonly clock?: () => number;
+  /** Secure session cookies: always, never, or "auto" (when the request came over TLS). */
+  readonly secureCookies?: boolean | "auto";
+  /** Security headers and rate limit (config `security`); default: no TLS, the default rate limit. */
+  readonly security?: SecurityOptions;
+  /** Login through an OpenID Connect provider (config `auth.oidc`); off when absent. */
+  readonly oidc?: OidcSettings;
 }
 
 export interface App {
@@ -71,6 +87,10 @@ export interface App {
   readonly cube: CubeService;
   readonly audit: AuditLog;
   readonly detection: DetectionService;
+  readonly auth: AuthService;
+  readonly policy: PolicyStore;
+  readonly access: AuthHandles;
+  readonly admin: AdminService;
   close(): Promise<void>;
 }
 
@@ -88,13 +108,6 @@ const Period = z.string().transform((p, ctx) => {
   if (period === undefined) ctx.addIssue({ code: "custom", message: `expected ${PERIOD_FORM}` });
   return period ?? p;
 });
-
-/** The anonymous visitor: sees what the policy grants the "public" role (open data). */
-const PUBLIC_ACTOR: Actor = { id: "anonymous", roles: ["public"], purpose: "open-data" };
-
-function contextOf(request: FastifyRequest): RequestContext {
-  return { actor: PUBLIC_ACTOR, origin: `http ${request.ip}` };
-}
 
 /** Sends a released view: gzip when the client accepts it, 304 when its copy is current. */
 function sendView(request: FastifyRequest, reply: FastifyReply, view: ReleasedView): FastifyReply {
@@ -127,7 +140,10 @@ function sendCached(
 export async function buildApp(options: AppOptions): Promise<App> {
   const { db } = options;
   const audit = new AuditLog(db);
-  const releaser = new Releaser(options.policy ?? OPEN_DATA_POLICY, audit);
+  // The access policy: a fixed one when given (tests), else the grants of the database.
+  const policy = options.policy ? PolicyStore.fixed(options.policy) : await PolicyStore.fromDatabase(db);
+  const releaser = new Releaser(policy, audit);
+  const auth = new AuthService(db, options.sessions ?? DEFAULT_SESSION_SETTINGS, options.clock);
   const cube = new CubeService(db, releaser);
   const geoCache = new BodyCache();
   cube.onInvalidate(() => geoCache.clear());
@@ -135,13 +151,26 @@ export async function buildApp(options: AppOptions): Promise<App> {
   const server = Fastify({
     logger: {
       level: options.logLevel ?? "info",
-      redact: ["req.headers.authorization", "req.headers.cookie"],
+      redact: [...LOG_REDACT_PATHS],
     },
     bodyLimit: 1_048_576,
   }).withTypeProvider<ZodTypeProvider>();
   server.setValidatorCompiler(validatorCompiler);
   server.setSerializerCompiler(serializerCompiler);
   server.setErrorHandler(errorHandler);
+  await registerSecurity(server, options.security ?? { tls: false });
+  // Who asks (session cookie, operator token or nobody) and CSRF, before any route.
+  const access = await registerAuth(server, {
+    db,
+    auth,
+    policy,
+    releaser,
+    cube,
+    audit,
+    operatorToken: options.operatorToken,
+    secureCookies: options.secureCookies ?? "auto",
+  });
+  const { contextOf } = access;
   // The dashboard: the files of its build at /*. Unknown paths: a view of the dashboard gets its
   // index.html (or the "not built" page); the rest, /api/… always, a problem.
   const web = await registerWebRoute(server, options.webRoot);
@@ -189,6 +218,11 @@ export async function buildApp(options: AppOptions): Promise<App> {
           name: "alerts",
           description: "Early warning: alerts, the alert layer, detection runs and the model description",
         },
+        {
+          name: "auth",
+          description: "Login, sessions, and what the access policy lets you see (and why not)",
+        },
+        { name: "admin", description: "Organisations, users, grants and sessions (administrators)" },
       ],
     },
     transform: jsonSchemaTransform,
@@ -476,13 +510,15 @@ export async function buildApp(options: AppOptions): Promise<App> {
       ),
   );
 
+  const admin = registerAdminRoutes(server, { db, auth, policy, releaser, cube, access });
+  registerOidcRoutes(server, { db, access, settings: options.oidc });
   registerVaultRoutes(server, { db });
   const profiles = registerProfileRoutes(server, {
     db,
     cube,
     releaser,
     audit,
-    operatorToken: options.operatorToken,
+    access,
     contextOf,
     sendView,
     ...(options.disclosure ? { disclosure: options.disclosure } : {}),
@@ -498,22 +534,26 @@ export async function buildApp(options: AppOptions): Promise<App> {
     audit,
     detection,
     profiles,
-    operatorToken: options.operatorToken,
+    access,
     contextOf,
     sendView,
   });
 
-  if (options.operatorToken)
-    await registerImportRoute(server, { db, cube, audit, detection, operatorToken: options.operatorToken });
+  await registerImportRoute(server, { db, cube, audit, detection, access });
 
   return {
     server,
     cube,
     audit,
     detection,
+    auth,
+    policy,
+    access,
+    admin,
     async close() {
       await server.close();
       await detection.close();
+      await auth.close();
       await audit.flush();
     },
   };

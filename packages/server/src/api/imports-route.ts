@@ -1,8 +1,8 @@
 /**
  * POST /api/imports: an import through the running server, which holds the only write connection
  * to the database. The CLI uses it when the database is held by a server; a later dashboard will too.
- * Guarded by the operator token the server writes beside the database (readable by its owner only),
- * until accounts and roles arrive with the access-control issue.
+ * For logged-in analysts, or holders of the operator token the server writes beside the database
+ * (readable by its owner only).
  */
 import multipart from "@fastify/multipart";
 import type { FastifyInstance } from "fastify";
@@ -14,7 +14,7 @@ import type { CubeService } from "../services/cube-service.js";
 import type { DetectionService } from "../services/detection-service.js";
 import type { AuditLog } from "../store/audit-repository.js";
 import type { Database } from "../store/database.js";
-import { tokenMatches } from "./operator-token.js";
+import type { AuthHandles } from "./auth-route.js";
 import { problem, sendProblem } from "./problem.js";
 
 /** Largest data file accepted through the API. */
@@ -27,7 +27,7 @@ export async function registerImportRoute(
     cube: CubeService;
     audit: AuditLog;
     detection: DetectionService;
-    operatorToken: string;
+    access: AuthHandles;
   },
 ): Promise<void> {
   let queue: Promise<unknown> = Promise.resolve();
@@ -40,18 +40,13 @@ export async function registerImportRoute(
         summary:
           "Import a data file with its mapping (multipart fields `file` and `mapping`); all rows or none",
         description:
-          "Requires `Authorization: Bearer <operator token>` (the token is in `<database>.server.json`, readable by the server's user). " +
+          "For logged-in analysts (with the X-CSRF-Token) or `Authorization: Bearer <operator token>` (the token is in `<database>.server.json`, readable by the server's user). " +
           "Answers the import report; 422 with the errors by file, line and column when the data or mapping is wrong.",
         querystring: z.object({ dryRun: z.enum(["true", "false"]).default("false") }).strict(),
       },
     },
     async (request, reply) => {
-      if (!tokenMatches(deps.operatorToken, request.headers.authorization)) {
-        return sendProblem(
-          reply,
-          problem(401, "an operator token is required: Authorization: Bearer <token>"),
-        );
-      }
+      const who = deps.access.authorise(request, { roles: ["analyst"], operator: true });
       if (!request.isMultipart()) {
         return sendProblem(
           reply,
@@ -94,21 +89,14 @@ export async function registerImportRoute(
         // Early warning after every import, for the delivery's division (incremental: other
         // divisions keep their alerts); the import answers at once, the run reports progress.
         deps.detection
-          .start({ trigger: "import", actor: "operator", divisions: [report.division] })
+          .start({ trigger: "import", actor: who.actor.id, divisions: [report.division] })
           .done.catch((e: unknown) => request.log.error({ err: e }, "detection run after import failed"));
       }
-      deps.audit.record({
-        at: new Date(),
-        actor: "operator",
-        roles: ["operator"],
-        purpose: "import",
-        action: report.status === "validated" ? "import-dry-run" : "import",
-        object: `file:${report.file} source:${report.source} sha256:${report.fileSha256}`,
-        released: 0,
-        suppressed: 0,
-        denied: 0,
-        origin: `http ${request.ip}`,
-      });
+      deps.access.auditAction(
+        request,
+        report.status === "validated" ? "import-dry-run" : "import",
+        `file:${report.file} source:${report.source} sha256:${report.fileSha256}`,
+      );
       return reply.code(report.status === "imported" ? 201 : 200).send(report);
     },
   );

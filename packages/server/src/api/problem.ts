@@ -4,7 +4,7 @@
  */
 import type { FastifyError, FastifyReply, FastifyRequest } from "fastify";
 import { hasZodFastifySchemaValidationErrors } from "fastify-type-provider-zod";
-import { AccessDeniedError, InputError, NotFoundError, StoreError } from "../errors.js";
+import { AccessDeniedError, InputError, NotFoundError, StoreError, UnauthenticatedError } from "../errors.js";
 
 export interface Problem {
   type: string;
@@ -71,6 +71,8 @@ export function errorHandler(
   if (error instanceof NotFoundError) return sendProblem(reply, problem(404, error.message, { instance }));
   if (error instanceof AccessDeniedError)
     return sendProblem(reply, problem(403, error.message, { instance }));
+  if (error instanceof UnauthenticatedError)
+    return sendProblem(reply, problem(401, error.message, { instance }));
   if (error instanceof InputError)
     return sendProblem(reply, problem(422, error.message, { instance, errors: [...error.details] }));
   if (error instanceof StoreError) {

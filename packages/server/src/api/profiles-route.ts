@@ -21,16 +21,15 @@ import { describeProfile, PROFILE_LEVELS, ProfileService } from "../services/pro
 import type { AuditLog } from "../store/audit-repository.js";
 import type { DisclosureSettings } from "../config.js";
 import type { Database } from "../store/database.js";
-import { tokenMatches } from "./operator-token.js";
-import { problem, sendProblem } from "./problem.js";
+import type { AuthHandles } from "./auth-route.js";
 
 export interface ProfileRouteDeps {
   readonly db: Database;
   readonly cube: CubeService;
   readonly releaser: Releaser;
   readonly audit: AuditLog;
-  /** Enables POST /api/profiles for holders of this token. */
-  readonly operatorToken: string | undefined;
+  /** Who may create profiles: analysts, or the operator token. */
+  readonly access: AuthHandles;
   readonly contextOf: (request: FastifyRequest) => RequestContext;
   readonly sendView: (request: FastifyRequest, reply: FastifyReply, view: ReleasedView) => FastifyReply;
   /** Today's UTC date, for the default reference date (injectable for tests). */
@@ -59,6 +58,7 @@ export function registerProfileRoutes(server: FastifyInstance, deps: ProfileRout
     prefix: "profile:",
     list: () => profiles.pseudoIndicators(),
     valuesView: (ctx, req, action) => profiles.indicatorValuesView(ctx, req, action),
+    subjectOf: (id) => profiles.subjectOf(id),
   });
   const app = server.withTypeProvider<ZodTypeProvider>();
 
@@ -95,31 +95,20 @@ export function registerProfileRoutes(server: FastifyInstance, deps: ProfileRout
       attachValidation: true,
       schema: {
         tags: ["profiles"],
-        summary: "Create or replace a profile (operator token)",
+        summary: "Create or replace a profile (analysts or the operator token)",
         description:
-          "Requires `Authorization: Bearer <operator token>`. 422 names every bad field (`conditions[1].age.min: …`) and every fact that comes from a source of another key purpose.",
+          "For logged-in analysts (with the X-CSRF-Token) or `Authorization: Bearer <operator token>`. 422 names every bad field (`conditions[1].age.min: …`) and every fact that comes from a source of another key purpose.",
         body: ProfileDefinitionSchema,
       },
     },
     async (request, reply) => {
-      if (!tokenMatches(deps.operatorToken, request.headers.authorization))
-        return sendProblem(
-          reply,
-          problem(401, "an operator token is required: Authorization: Bearer <token>"),
-        );
-      const result = await profiles.save(request.body, "operator");
-      deps.audit.record({
-        at: new Date(),
-        actor: "operator",
-        roles: ["operator"],
-        purpose: "profile-definition",
-        action: `profile-${result.status === "created" ? "create" : "replace"}`,
-        object: `profile:${result.definition.id}`,
-        released: 0,
-        suppressed: 0,
-        denied: 0,
-        origin: `http ${request.ip}`,
-      });
+      const who = deps.access.authorise(request, { roles: ["analyst"], operator: true });
+      const result = await profiles.save(request.body, who.actor.id);
+      deps.access.auditAction(
+        request,
+        `profile-${result.status === "created" ? "create" : "replace"}`,
+        `profile:${result.definition.id}`,
+      );
       deps.cube.invalidate();
       return reply
         .code(result.status === "created" ? 201 : 200)

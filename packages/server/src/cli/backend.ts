@@ -117,6 +117,7 @@ class LocalBackend implements Backend {
         prefix: "profile:",
         list: () => profiles.pseudoIndicators(),
         valuesView: (ctx, req, action) => profiles.indicatorValuesView(ctx, req, action),
+        subjectOf: (id) => profiles.subjectOf(id),
       });
       cube.onInvalidate(() => profiles.invalidate());
       const detection = new DetectionService(db, detectionSettings, profiles);

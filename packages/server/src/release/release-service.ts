@@ -5,6 +5,7 @@
  * (profile counts from the microdata vault); none builds its own way around it.
  */
 import {
+  accessKey,
   decideAccess,
   discloseFigure,
   type Actor,
@@ -83,11 +84,20 @@ export class Releaser {
   private cachedBytes = 0;
   private dataVersion = 0;
 
+  private readonly policySource: { current(): ReleasePolicy };
+
   constructor(
-    private readonly policy: ReleasePolicy,
+    policy: ReleasePolicy | { current(): ReleasePolicy },
     private readonly audit: AuditLog,
     private readonly maxCachedBytes = 256 * 1024 * 1024,
-  ) {}
+  ) {
+    this.policySource = "current" in policy ? policy : { current: () => policy };
+  }
+
+  /** The policy in force (grants change in the administration; `invalidate` follows every change). */
+  private get policy(): ReleasePolicy {
+    return this.policySource.current();
+  }
 
   /** Forgets every cached view: call after any write to the data. */
   invalidate(): void {
@@ -105,7 +115,7 @@ export class Releaser {
 
   /**
    * Releases a whole response through the release function and keeps the serialised result for
-   * identical requests by actors with the same roles and purpose (the only inputs of the policy).
+   * identical requests by actors with the same grants and purpose (the only inputs of the policy).
    * Every request is audited, cached or not.
    */
   async releaseView<
@@ -137,7 +147,8 @@ export class Releaser {
     object: string,
     build: () => Promise<{ body: unknown; summary: ReleasedView["summary"] }>,
   ): Promise<ReleasedView> {
-    const key = `${this.dataVersion}|${[...ctx.actor.roles].sort().join(",")}|${ctx.actor.purpose}|${action}|${object}`;
+    // Two actors with the same grants and purpose see exactly the same figures (core accessKey).
+    const key = `${this.dataVersion}|${accessKey(this.policy, ctx.actor)}|${action}|${object}`;
     let view = this.views.get(key);
     if (!view) {
       view = (async () => {
@@ -215,6 +226,12 @@ export class Releaser {
       const { released, suppressed, denied, deniedReason } = result;
       return { body: shape(result, loaded.context), summary: { released, suppressed, denied, deniedReason } };
     });
+  }
+
+  /** Whether the actor may see any test of the alerts (nothing released, nothing audited). */
+  alertAccess<C>(actor: Actor, loaded: AlertLoad<C>): { allowed: boolean; reason: string | null } {
+    const r = this.applyAlerts(actor, loaded);
+    return { allowed: r.released + r.suppressed > 0, reason: r.deniedReason };
   }
 
   private applyAlerts<C>(actor: Actor, loaded: AlertLoad<C>): AlertReleaseResult {
@@ -375,6 +392,43 @@ export class Releaser {
     return { values: out, released, suppressed, denied, deniedReason };
   }
 
+  /**
+   * "Why can't I see this?": the decision of the access policy for one indicator or profile in one
+   * area and level, with the grant that allows it or the rule that denies it. No figure goes out;
+   * the question is audited like a data request.
+   */
+  explain(
+    ctx: RequestContext,
+    subject: Omit<FigureSubject, "areaCode" | "level">,
+    areaCode: string,
+    level: AreaLevel,
+  ): {
+    allowed: boolean;
+    grantId: string | null;
+    reason: string;
+    indicatorId: string;
+    area: string;
+    level: AreaLevel;
+  } {
+    const decision = decideAccess(this.policy, ctx.actor, { ...subject, areaCode, level });
+    const object = `explain:${subject.indicatorId} area:${areaCode} level:${level}`;
+    this.record(ctx, "access-explain", object, {
+      released: 0,
+      suppressed: 0,
+      denied: decision.allowed ? 0 : 1,
+    });
+    return {
+      allowed: decision.allowed,
+      grantId: decision.allowed ? decision.grantId : null,
+      reason: decision.allowed
+        ? `grant ${decision.grantId} allows ${subject.indicatorId} in ${areaCode} at level ${level} for purpose ${ctx.actor.purpose}`
+        : decision.reason,
+      indicatorId: subject.indicatorId,
+      area: areaCode,
+      level,
+    };
+  }
+
   private record(
     ctx: RequestContext,
     action: string,
@@ -384,6 +438,8 @@ export class Releaser {
     this.audit.record({
       at: new Date(),
       actor: ctx.actor.id,
+      onBehalfOf: ctx.actor.onBehalfOf ?? null,
+      organisation: ctx.actor.organisation ?? null,
       roles: ctx.actor.roles,
       purpose: ctx.actor.purpose,
       action,

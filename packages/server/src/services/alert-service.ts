@@ -173,6 +173,22 @@ export class AlertService {
     );
   }
 
+  /**
+   * Whether the actor may see (and so act on) an alert: the access policy over its tests, as the
+   * release of the alert would decide; 404 when unknown. Releases nothing, so writes no audit record
+   * (the action that follows writes it).
+   */
+  async mayAct(ctx: RequestContext, id: number): Promise<{ allowed: boolean; reason: string | null }> {
+    const found = await getAlert(this.db, id);
+    if (!found) throw new NotFoundError(`alert ${id} does not exist`);
+    return this.releaser.alertAccess(ctx.actor, {
+      alerts: [found.alert],
+      indicators: await this.cube.indicators(),
+      ...(this.profileService ? { profiles: await this.profiles() } : {}),
+      context: null,
+    });
+  }
+
   /** One alert with its explanation, history and parameters; 404 when unknown. */
   async detailView(ctx: RequestContext, id: number): Promise<ReleasedView> {
     const found = await getAlert(this.db, id);

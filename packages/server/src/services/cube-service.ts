@@ -3,7 +3,7 @@
  * period, the division that has it), loads values and references from the store, and sends them
  * through the release function. Responses carry source attribution and period at every figure.
  */
-import type { AreaLevel } from "@wijkradar/core";
+import type { AreaLevel, FigureSubject } from "@wijkradar/core";
 import { NotFoundError } from "../errors.js";
 import type { ReleasedView, Releaser, ReleaseResult, RequestContext } from "../release/release-service.js";
 import { listIndicators, type IndicatorRow } from "../store/catalogue-repository.js";
@@ -63,7 +63,12 @@ export interface PseudoIndicators {
   readonly prefix: string;
   list(): Promise<IndicatorInfo[]>;
   valuesView(ctx: RequestContext, req: ValuesRequest, action: string): Promise<ReleasedView>;
+  /** What the access policy needs to know of one of them. */
+  subjectOf(id: string): Promise<SubjectBase>;
 }
+
+/** A figure's subject without its area: what the access policy decides on. */
+export type SubjectBase = Omit<FigureSubject, "areaCode" | "level">;
 
 export class CubeService {
   private pseudo: PseudoIndicators | undefined;
@@ -88,6 +93,13 @@ export class CubeService {
       return found;
     }
     return describeIndicator(await this.indicator(id));
+  }
+
+  /** The access policy's view of an indicator or profile (404 when unknown). */
+  async subjectOf(id: string): Promise<SubjectBase> {
+    if (this.pseudo && id.startsWith(this.pseudo.prefix)) return this.pseudo.subjectOf(id);
+    const ind = await this.indicator(id);
+    return { indicatorId: ind.id, domain: ind.domain, sourceOpen: ind.source.open };
   }
 
   // In-memory copies of what every request needs, so a cached view costs no query at all.

@@ -466,6 +466,18 @@ export class ProfileService {
     );
   }
 
+  /** The access policy's view of a profile (`profile:<id>`): its domain, never open, synthetic or not. */
+  async subjectOf(id: string) {
+    const { definition: def } = await this.get(id.replace(/^profile:/, ""));
+    const source = await this.attribution(def);
+    return {
+      indicatorId: `profile:${def.id}`,
+      domain: def.domain,
+      sourceOpen: false,
+      synthetic: source.synthetic,
+    };
+  }
+
   /** The years whose 1 January has register data of the profile's purpose (its map periods). */
   registerYears(def: ProfileDefinition): Promise<number[]> {
     let y = this.years.get(def.purpose);

@@ -215,3 +215,11 @@ export async function matchDivisions(
     geometryOnly: geo,
   };
 }
+
+/** Every area code with its level (any division, once): for previews of what a grant's scope holds. */
+export async function allAreaCodes(db: Database): Promise<{ code: string; level: AreaLevel }[]> {
+  const rows = await db.read((ex) => ex.columns("SELECT DISTINCT code, level FROM areas ORDER BY code"));
+  const codes = (rows.code ?? []) as string[];
+  const levels = (rows.level ?? []) as AreaLevel[];
+  return codes.map((code, i) => ({ code, level: levels[i]! }));
+}
