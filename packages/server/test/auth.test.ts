@@ -419,3 +419,61 @@ describe("roles and need to know", () => {
     expect((await call("GET", "/api/access/me", victim)).status).toBe(401);
   });
 });
+
+describe("the privacy officer's audit trail", () => {
+  it("searches per user and object, exports CSV, verifies the chain; nobody else may", async () => {
+    now += 901_000;
+    const worker = await session("wijkwerker");
+    const workerId = ((await call("GET", "/api/auth/session", worker)).body.user as { id: string }).id;
+    await call("GET", "/api/areas/BU00340101/profile", worker);
+    const officer = await session("privacy");
+    const found = await call("GET", `/api/audit?actor=${workerId}&object=BU00340101`, officer);
+    expect(found.status).toBe(200);
+    const records = found.body.records as { actor: string; object: string; action: string; result: string }[];
+    expect(found.body.total).toBe(records.length);
+    expect(records.length).toBeGreaterThan(0);
+    for (const r of records) {
+      expect(r.actor).toBe(workerId);
+      expect(r.object).toContain("BU00340101");
+    }
+    const byName = await call("GET", "/api/audit?actor=wijkwerker&action=login", officer);
+    expect((byName.body.records as { actor: string }[]).every((r) => r.actor === workerId)).toBe(true);
+    expect((byName.body.total as number) > 0).toBe(true);
+    const bad = await call("GET", "/api/audit?from=yesterday", officer);
+    expect(bad.status).toBe(400);
+    expect(String(bad.body.detail)).toMatch(/from/);
+
+    const csv = await fetch(`${url}/api/audit/export?actor=${workerId}`, {
+      headers: { cookie: officer.cookie },
+    });
+    expect(csv.status).toBe(200);
+    expect(csv.headers.get("content-type")).toMatch(/^text\/csv/);
+    const lines = (await csv.text()).trim().split("\n");
+    expect(lines[0]).toMatch(/^seq,occurredAt,actor/);
+    expect(lines.length - 1).toBeGreaterThanOrEqual(records.length);
+
+    const verify = await call("GET", "/api/audit/verify", officer);
+    expect(verify.body).toMatchObject({ ok: true, problems: [] });
+    expect(verify.body.records as number).toBeGreaterThan(20);
+
+    for (const who of ["analist", "beheer", "wijkwerker"]) {
+      const s = await session(who);
+      expect((await call("GET", "/api/audit", s)).status).toBe(403);
+    }
+    expect((await call("GET", "/api/audit")).status).toBe(401);
+    // Looking at the log is logged.
+    const looked = await auditRows("audit-search");
+    expect(looked.length).toBeGreaterThanOrEqual(2);
+  });
+
+  it("finds an edited record of the running server's trail", async () => {
+    const officer = await session("privacy");
+    await app.audit.flush();
+    await db.transaction((ex) => ex.run("UPDATE audit_log SET object = 'area:GM0363' WHERE seq = 3"));
+    const verify = await call("GET", "/api/audit/verify", officer);
+    expect(verify.body.ok).toBe(false);
+    expect(verify.body.problems).toEqual(
+      expect.arrayContaining([expect.objectContaining({ seq: 3, kind: "edited" })]),
+    );
+  });
+});

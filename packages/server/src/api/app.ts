@@ -31,6 +31,7 @@ import { AuthService, DEFAULT_SESSION_SETTINGS, type SessionSettings } from "../
 import { PolicyStore } from "../auth/policy-store.js";
 import { registerAuth, type AuthHandles } from "./auth-route.js";
 import { registerAdminRoutes } from "./admin-route.js";
+import { registerAuditRoutes } from "./audit-route.js";
 import { registerOidcRoutes } from "./oidc-route.js";
 import type { OidcSettings } from "../auth/oidc.js";
 import type { AdminService } from "../services/admin-service.js";
@@ -223,6 +224,10 @@ export async function buildApp(options: AppOptions): Promise<App> {
           description: "Login, sessions, and what the access policy lets you see (and why not)",
         },
         { name: "admin", description: "Organisations, users, grants and sessions (administrators)" },
+        {
+          name: "audit",
+          description: "The hash-chained audit trail: search, export, verify (privacy officer)",
+        },
       ],
     },
     transform: jsonSchemaTransform,
@@ -511,6 +516,7 @@ export async function buildApp(options: AppOptions): Promise<App> {
   );
 
   const admin = registerAdminRoutes(server, { db, auth, policy, releaser, cube, access });
+  registerAuditRoutes(server, { db, audit, access });
   registerOidcRoutes(server, { db, access, settings: options.oidc });
   registerVaultRoutes(server, { db });
   const profiles = registerProfileRoutes(server, {

@@ -147,7 +147,7 @@ export function auditLine(r: AuditRow): string {
   return `${String(r.seq).padStart(7)} ${r.occurredAt} ${who}${org} ${r.action} ${r.object} ${r.result} ${counts(r)} ${r.origin}`;
 }
 
-const CSV_COLUMNS = [
+export const AUDIT_CSV_COLUMNS = [
   "seq",
   "occurredAt",
   "actor",
@@ -243,7 +243,7 @@ export function registerAuditCommands(program: Command, io: Io): void {
       try {
         await pipeline(
           Readable.from(rows()),
-          stringify({ header: true, columns: [...CSV_COLUMNS] }),
+          stringify({ header: true, columns: [...AUDIT_CSV_COLUMNS] }),
           createWriteStream(part),
         );
         renameSync(part, opts.out);

@@ -430,6 +430,22 @@ export class AuditLog {
     return this.flushing;
   }
 
+  /**
+   * Writes what is queued, then runs `fn` with no flush in between (records queue meanwhile): a
+   * verify of the running server's trail sees a chain that does not grow under it.
+   */
+  async exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    await this.flush().catch(() => undefined);
+    let result!: T;
+    this.flushing = this.flushing
+      .catch(() => undefined)
+      .then(async () => {
+        result = await fn();
+      });
+    await this.flushing;
+    return result;
+  }
+
   /** Number of records written (for tests and the health endpoint). */
   async count(): Promise<number> {
     await this.flush();
@@ -863,6 +879,15 @@ export async function searchAudit(db: Database, filter: AuditSearch = {}): Promi
     ),
   );
   return rows.map(rowOf);
+}
+
+/** How many records match the filter. */
+export async function countAudit(db: Database, filter: AuditFilter = {}): Promise<number> {
+  const where = whereOf(filter);
+  const rows = await db.read((ex) =>
+    ex.all<{ n: number }>(`SELECT count(*)::INTEGER AS n FROM audit_log WHERE ${where.sql}`, where.params),
+  );
+  return rows[0]?.n ?? 0;
 }
 
 /** Every record matching the filter, oldest first (in seq order), read page by page. */
