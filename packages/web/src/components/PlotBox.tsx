@@ -4,6 +4,7 @@
  * figures that matter. `data-drawn` is set once a chart is on screen (the browser tests wait on it).
  */
 import { useEffect, useLayoutEffect, useRef, useState } from "react";
+import { withoutInlineStyles } from "./plot-csp";
 
 export function PlotBox({
   draw,
@@ -39,7 +40,7 @@ export function PlotBox({
       return;
     }
     chart.setAttribute("aria-hidden", "true");
-    el.replaceChildren(chart);
+    el.replaceChildren(withoutInlineStyles(chart));
     el.dataset.drawn = "true";
     return () => chart.remove();
   }, [draw, width]);

@@ -7,6 +7,7 @@ import * as Plot from "@observablehq/plot";
 import { useEffect, useLayoutEffect, useRef, useState } from "react";
 import { flushSync } from "react-dom";
 import type { SeriesPoint } from "../api/types";
+import { withoutInlineStyles } from "./plot-csp";
 
 export function Sparkline({
   series,
@@ -68,7 +69,7 @@ export function Sparkline({
       ],
     });
     chart.setAttribute("aria-hidden", "true");
-    el.replaceChildren(chart);
+    el.replaceChildren(withoutInlineStyles(chart));
     return () => chart.remove();
   }, [series, width, height, visible]);
   return <div ref={ref} className="sparkline" role="img" aria-label={label} style={{ width, height }} />;
