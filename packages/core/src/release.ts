@@ -168,6 +168,25 @@ export function decideAccess(policy: ReleasePolicy, actor: Actor, subject: Figur
   return { allowed: false, reason: `no grant covers ${what}: ${best}` };
 }
 
+/**
+ * Whether any grant given to the actor (for their purpose) reaches this area at this level, whatever
+ * it names: the test for releasing that an area was tested (blue/grey on the alert layer) without any
+ * figure.
+ */
+export function areaInScope(
+  policy: ReleasePolicy,
+  actor: Actor,
+  areaCode: string,
+  level: AreaLevel,
+): boolean {
+  return grantsOf(policy, actor).some(
+    (g) =>
+      (g.purpose === ANY_PURPOSE || g.purpose === actor.purpose) &&
+      !(g.finestLevel && isFinerLevel(level, g.finestLevel)) &&
+      (!g.areas || g.areas.some((root) => root === areaCode || ancestorsOfCode(areaCode).includes(root))),
+  );
+}
+
 /** Checks a grant before it is stored: problems in words, empty when fine. */
 export function grantProblems(grant: Grant): string[] {
   const problems: string[] = [];

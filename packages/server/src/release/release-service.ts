@@ -6,6 +6,7 @@
  */
 import {
   accessKey,
+  areaInScope,
   decideAccess,
   discloseFigure,
   type Actor,
@@ -226,6 +227,11 @@ export class Releaser {
       const { released, suppressed, denied, deniedReason } = result;
       return { body: shape(result, loaded.context), summary: { released, suppressed, denied, deniedReason } };
     });
+  }
+
+  /** Whether any grant of the actor reaches an area at a level (to show that it was tested). */
+  areaVisible(actor: Actor, areaCode: string, level: AreaLevel): boolean {
+    return areaInScope(this.policy, actor, areaCode, level);
   }
 
   /** Whether the actor may see any test of the alerts (nothing released, nothing audited). */

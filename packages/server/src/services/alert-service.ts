@@ -126,8 +126,11 @@ export class AlertService {
           division: q.division ?? null,
           // Tested areas without an alert: blue (no significant deviation) or grey (no baseline).
           // Severities only, no figures.
+          // Only where a grant of the actor reaches (a field worker sees their own area tested).
           signals: (await areaSignals(this.db, q)).filter(
-            (x) => x.severity === "blue" || x.severity === "grey",
+            (x) =>
+              (x.severity === "blue" || x.severity === "grey") &&
+              this.releaser.areaVisible(ctx.actor, x.areaCode, x.level),
           ),
         },
       }),
