@@ -196,6 +196,17 @@ export const ConfigSchema = z
     security: SecuritySchema.default(SecuritySchema.parse({})).describe(
       "HTTP hardening: tls (behind an HTTPS proxy: HSTS), rateLimit (max requests per windowSeconds per client address, allowList)",
     ),
+    audit: z
+      .object({
+        retentionDays: int(0, 36_500)
+          .default(1826)
+          .describe(
+            "records older than this are pruned (with an anchor that keeps the chain verifiable); 0: keep forever",
+          ),
+      })
+      .strict()
+      .default({ retentionDays: 1826 })
+      .describe("the audit trail: retentionDays (default 1826, five years; 0 keeps everything)"),
     auth: AuthSchema.default(AuthSchema.parse({})).describe(
       "sessions (idleMinutes 30, absoluteHours 12, secureCookies auto), login throttling (perAccount, perIp, windowSeconds) and OpenID Connect login (oidc)",
     ),

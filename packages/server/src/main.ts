@@ -11,6 +11,7 @@ import { createDemoAccounts, demoAccountLines } from "./demo/demo-accounts.js";
 import { demoKeys, loadDemoMicrodata } from "./demo/demo-microdata.js";
 import { hasFinishedRun } from "./store/alert-repository.js";
 import { Database } from "./store/database.js";
+import { pruneAudit } from "./store/audit-repository.js";
 import { newOperatorToken, removeServerFile, writeServerFile } from "./server-file.js";
 
 export interface RunningServer {
@@ -20,6 +21,29 @@ export interface RunningServer {
   /** Resolves when the server has stopped. */
   readonly closed: Promise<void>;
   stop(): Promise<void>;
+}
+
+/**
+ * Audit retention: prunes records older than `days` at start and then once a day (an anchor keeps
+ * the rest verifiable; the prune is itself recorded). A failure is logged and tried again next time.
+ */
+function startRetention(db: Database, days: number, log: (s: string) => void): NodeJS.Timeout {
+  const prune = (): void => {
+    const before = new Date(Date.now() - days * 86_400_000);
+    pruneAudit(db, before, "wijkradar", "retention").then(
+      (o) => {
+        if (o.removed > 0)
+          log(
+            `wijkradar: audit retention (${days} days): pruned ${o.removed} records (seq ${o.fromSeq}–${o.toSeq})`,
+          );
+        if (o.stoppedAt)
+          log(`wijkradar: audit retention stopped at seq ${o.stoppedAt.seq}: ${o.stoppedAt.detail}`);
+      },
+      (e: unknown) => log(`wijkradar: audit retention failed: ${(e as Error).message}`),
+    );
+  };
+  prune();
+  return setInterval(prune, 86_400_000).unref();
 }
 
 export async function startServer(
@@ -97,6 +121,10 @@ export async function startServer(
         throw new ConfigError(`not allowed to listen on port ${config.port}; use a port above 1023`);
       throw e;
     }
+    const retention =
+      config.audit.retentionDays > 0 && !db.readOnly
+        ? startRetention(db, config.audit.retentionDays, log)
+        : undefined;
     if (config.demo && !db.readOnly) {
       // One account per role with a random one-time password, printed once (first start only).
       const accounts = await createDemoAccounts(db, app.admin);
@@ -130,6 +158,7 @@ export async function startServer(
     const stop = (): Promise<void> =>
       (stopping ??= (async () => {
         removeServerFile(config.db);
+        if (retention) clearInterval(retention);
         await app.close();
         await db.checkpoint();
         db.close();

@@ -56,6 +56,25 @@ describe("configuration", () => {
     expect(() => loadConfig({ env })).toThrow(message);
   });
 
+  it("reads sessions, login throttling and audit retention from a file, naming a bad key", () => {
+    const defaults = loadConfig({ env: {} });
+    expect(defaults.auth).toMatchObject({ idleMinutes: 30, absoluteHours: 12, secureCookies: "auto" });
+    expect(defaults.auth.throttle).toEqual({ perAccount: 5, perIp: 20, windowSeconds: 900 });
+    expect(defaults.audit.retentionDays).toBe(1826);
+    const file = tempFile(
+      "wijkradar.yaml",
+      "auth:\n  idleMinutes: 15\n  secureCookies: true\n  throttle:\n    perAccount: 3\naudit:\n  retentionDays: 0\n",
+    );
+    const c = loadConfig({ env: {}, flags: { config: file } });
+    expect(c.auth).toMatchObject({ idleMinutes: 15, absoluteHours: 12, secureCookies: true });
+    expect(c.auth.throttle.perAccount).toBe(3);
+    expect(c.audit.retentionDays).toBe(0);
+    const bad = tempFile("bad.yaml", "auth:\n  idleMinutes: 0\n");
+    expect(() => loadConfig({ env: {}, flags: { config: bad } })).toThrow(/auth\.idleMinutes/);
+    const neg = tempFile("neg.yaml", "audit:\n  retentionDays: -5\n");
+    expect(() => loadConfig({ env: {}, flags: { config: neg } })).toThrow(/audit\.retentionDays/);
+  });
+
   it("names the flag when a flag is invalid", () => {
     expect(() => loadConfig({ env: {}, flags: { port: "-1" } })).toThrow(/option --port: "-1" is invalid/);
   });
