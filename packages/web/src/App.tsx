@@ -3,10 +3,13 @@ import { useTranslation } from "react-i18next";
 import { api } from "./api/client";
 import { AppContextValue } from "./app-context";
 import { Header } from "./components/Header";
+import { currentPlace } from "./components/UserMenu";
 import { rememberLang } from "./i18n";
 import type { Lang } from "./lib/format";
+import { loadSession, roleOf, useSession, watchSessionEnd } from "./lib/session";
 import { useAsync } from "./lib/use-async";
-import { useUrlState } from "./lib/url-state";
+import { formatState, parseState, useUrlState, type View } from "./lib/url-state";
+import { LoginPage } from "./pages/LoginPage";
 import { MapPage } from "./pages/MapPage";
 
 // Charts and the profile are loaded when first opened: the map comes first.
@@ -14,11 +17,34 @@ const ProfilePage = lazy(() => import("./pages/ProfilePage"));
 const ComparePage = lazy(() => import("./pages/ComparePage"));
 const AlertsPage = lazy(() => import("./pages/AlertsPage"));
 const AlertPage = lazy(() => import("./pages/AlertPage"));
+const AccountPage = lazy(() => import("./pages/AccountPage"));
+const AdminPage = lazy(() => import("./pages/AdminPage"));
+const AuditPage = lazy(() => import("./pages/AuditPage"));
+
+/** Views for logged-in users only, and the role each needs (any role when null). */
+const NEEDS: Partial<Record<View, string | null>> = {
+  account: null,
+  admin: "admin",
+  audit: "privacy-officer",
+};
 
 export function App({ initialLang }: { readonly initialLang: Lang }) {
   const { t, i18n } = useTranslation();
   const [state, update] = useUrlState(initialLang);
-  const indicators = useAsync(() => api.indicators(), []);
+  const session = useSession();
+  const indicators = useAsync(() => api.indicators(), [session.epoch]);
+
+  useEffect(() => {
+    void loadSession();
+    // An ended session (a 401 from any request): the login view, with the page to return to.
+    return watchSessionEnd(() => {
+      const here = parseState(location.search, initialLang);
+      if (here.view === "login") return;
+      const next = formatState({ ...here, view: "login", next: currentPlace(here.lang) }, initialLang);
+      history.replaceState(null, "", next);
+      window.dispatchEvent(new Event("wijkradar:navigate"));
+    });
+  }, [initialLang]);
 
   useEffect(() => {
     if (i18n.language !== state.lang) void i18n.changeLanguage(state.lang);
@@ -35,14 +61,37 @@ export function App({ initialLang }: { readonly initialLang: Lang }) {
     [state, update, indicators.value],
   );
 
+  const need = NEEDS[state.view];
   let body;
-  if (indicators.state === "error") {
+  if (state.view === "login") {
+    body = <LoginPage />;
+  } else if (need !== undefined && !session.known) {
+    body = <p className="loading">{t("loading")}</p>;
+  } else if (need !== undefined && !session.session.authenticated) {
+    // Not logged in: log in here, and come back to this page.
+    body = <LoginPage next={currentPlace(state.lang)} />;
+  } else if (need && roleOf(session.session) !== need) {
+    body = (
+      <div className="page-narrow">
+        <h1>{t(`nav.${state.view}`)}</h1>
+        <p role="alert" className="page-error" data-testid="forbidden">
+          {t("user.forbidden", { role: t(`role.${need}`) })}
+        </p>
+      </div>
+    );
+  } else if (state.view === "account") {
+    body = <AccountPage />;
+  } else if (state.view === "admin") {
+    body = <AdminPage />;
+  } else if (state.view === "audit") {
+    body = <AuditPage />;
+  } else if (indicators.state === "error") {
     body = (
       <p role="alert" className="page-error">
         {t("error.api", { detail: indicators.error.message })}
       </p>
     );
-  } else if (!indicators.value) {
+  } else if (!indicators.value || !session.known) {
     body = <p className="loading">{t("loading")}</p>;
   } else if (state.view === "profile") {
     body = <ProfilePage />;
@@ -60,7 +109,10 @@ export function App({ initialLang }: { readonly initialLang: Lang }) {
     <AppContextValue.Provider value={ctx}>
       <Header />
       <main id="main" tabIndex={-1}>
-        <Suspense fallback={<p className="loading">{t("loading")}</p>}>{body}</Suspense>
+        {/* A new identity starts every page afresh: nothing shown to the previous one lingers. */}
+        <Suspense key={session.epoch} fallback={<p className="loading">{t("loading")}</p>}>
+          {body}
+        </Suspense>
       </main>
       <footer className="app-footer">
         <p>{t("footer.text")}</p>

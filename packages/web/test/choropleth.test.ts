@@ -131,7 +131,7 @@ describe("URL state", () => {
     expect(parseState(formatState(s).slice(1), "nl")).toEqual(s);
   });
   it("ignores invalid values", () => {
-    expect(parseState("?v=admin&l=pc6&m=magic&k=42", "nl")).toMatchObject({
+    expect(parseState("?v=nonsense&l=pc6&m=magic&k=42", "nl")).toMatchObject({
       view: "map",
       level: undefined,
       method: "quantile",

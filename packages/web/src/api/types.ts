@@ -68,6 +68,8 @@ export interface ValuesResponse {
   readonly released: number;
   readonly suppressed: number;
   readonly denied: number;
+  /** When some figures were hidden by the access policy: the rule that hid one of them. */
+  readonly deniedReason?: string;
   readonly values: readonly ValueRow[];
 }
 

@@ -2,15 +2,24 @@ import { useTranslation } from "react-i18next";
 import type { AreaSummary } from "../api/types";
 import { useApp } from "../app-context";
 import { rank } from "../lib/levels";
+import { useSession } from "../lib/session";
 import type { View } from "../lib/url-state";
 import { SearchBox } from "./SearchBox";
 import { StateLink } from "./StateLink";
+import { UserMenu } from "./UserMenu";
 
 const TABS: readonly View[] = ["map", "table", "profile", "compare", "alerts"];
+/** Tabs of one role: the administration for administrators, the audit trail for privacy officers. */
+/** Views where a found area is shown in place; from any other view it opens on the map. */
+const MAP_VIEWS: readonly View[] = ["map", "table", "profile", "compare", "alerts"];
+const ROLE_TABS: Readonly<Record<string, View>> = { admin: "admin", "privacy-officer": "audit" };
 
 export function Header() {
   const { t } = useTranslation();
   const { state, update } = useApp();
+  const { session } = useSession();
+  const roleTab = session.authenticated ? ROLE_TABS[session.user.role] : undefined;
+  const tabs = roleTab ? [...TABS, roleTab] : TABS;
 
   // A found area opens where the user is: its profile on the profile page, else the map of it.
   const onSelect = (area: AreaSummary) => {
@@ -30,7 +39,7 @@ export function Header() {
         },
         { push: true },
       );
-    else if (state.view === "alert")
+    else if (state.view === "alert" || !MAP_VIEWS.includes(state.view))
       update(
         { view: "map", area: area.code, level: rank(area.level) >= 1 ? area.level : undefined },
         { push: true },
@@ -55,7 +64,7 @@ export function Header() {
       </StateLink>
       <nav aria-label={t("nav.label")} className="tabs">
         <ul>
-          {TABS.map((view) => (
+          {tabs.map((view) => (
             <li key={view}>
               <StateLink
                 patch={{ view }}
@@ -78,6 +87,7 @@ export function Header() {
       >
         {state.lang === "nl" ? "English" : "Nederlands"}
       </button>
+      <UserMenu />
     </header>
   );
 }

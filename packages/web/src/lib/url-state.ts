@@ -2,14 +2,27 @@
  * The view lives in the URL, so a view can be shared, bookmarked and reloaded, and the browser's back
  * button walks back through drill-downs: ?v=map&i=eenzaam_18plus&p=2020&l=buurt&a=GM0034. The alert
  * inbox keeps its filters there too (?v=alerts&sev=red&gm=GM0034&pg=2), an alert page its id
- * (?v=alert&id=8399), and the map its layer (&lay=alerts).
+ * (?v=alert&id=8399), and the map its layer (&lay=alerts). The login view keeps where to return to
+ * (?v=login&next=%2F%3Fv%3Dprofile%26a%3DWK003401), the administration its tab (?v=admin&tab=grants),
+ * the audit trail its search (?v=audit&au=wijkwerker&ob=WK003401&res=denied&org=gemeente-almere&from=2025-01-01&apg=2).
  */
 import { useCallback, useSyncExternalStore } from "react";
 import type { AlertSeverity, AlertStatus, Level } from "../api/types";
 import { CLASS_METHODS, type ClassMethod } from "./classify";
 import type { Lang } from "./format";
 
-export const VIEWS = ["map", "table", "profile", "compare", "alerts", "alert"] as const;
+export const VIEWS = [
+  "map",
+  "table",
+  "profile",
+  "compare",
+  "alerts",
+  "alert",
+  "login",
+  "account",
+  "admin",
+  "audit",
+] as const;
 export type View = (typeof VIEWS)[number];
 
 export const ALERT_SEVERITIES: readonly AlertSeverity[] = ["red", "yellow"];
@@ -36,6 +49,27 @@ export const NO_ALERT_FILTER: AlertFilter = { severity: [], status: [], inactive
 
 export type MapLayer = "values" | "alerts";
 
+export const ADMIN_TABS = ["organisations", "users", "grants", "sessions"] as const;
+export type AdminTab = (typeof ADMIN_TABS)[number];
+
+export const AUDIT_RESULTS = ["released", "suppressed", "denied"] as const;
+
+/** The search of the audit trail; empty fields are left out. */
+export interface AuditFilter {
+  readonly actor?: string;
+  readonly object?: string;
+  readonly action?: string;
+  readonly result?: (typeof AUDIT_RESULTS)[number];
+  readonly organisation?: string;
+  /** YYYY-MM-DD. */
+  readonly from?: string;
+  readonly to?: string;
+  /** 1-based. */
+  readonly page: number;
+}
+
+export const NO_AUDIT_FILTER: AuditFilter = { page: 1 };
+
 export interface UrlState {
   readonly view: View;
   readonly indicator?: string;
@@ -51,6 +85,10 @@ export interface UrlState {
   readonly alert?: number;
   readonly filter: AlertFilter;
   readonly layer: MapLayer;
+  /** The login view: the path and query to return to afterwards (same site only). */
+  readonly next?: string;
+  readonly adminTab: AdminTab;
+  readonly audit: AuditFilter;
 }
 
 const LEVELS: readonly Level[] = ["land", "gemeente", "wijk", "buurt"];
@@ -74,6 +112,38 @@ function parseFilter(q: URLSearchParams): AlertFilter {
     area: AREA_CODE.test(area) ? area : undefined,
     inactive: q.get("old") === "1",
     page: Number.isInteger(page) && page >= 1 && page <= 100_000 ? page : 1,
+  };
+}
+
+/** A path on this site to return to: "/…" but never "//…" (another host) or a backslash trick. */
+export function safeNext(text: string | null | undefined): string | undefined {
+  if (!text || text.length > 2000) return undefined;
+  if (!text.startsWith("/") || text.startsWith("//") || text.includes("\\")) return undefined;
+  return text;
+}
+
+const DATE = /^\d{4}-\d{2}-\d{2}$/;
+const field = (text: string | null): string | undefined => {
+  const v = text?.trim();
+  return v ? v.slice(0, 200) : undefined;
+};
+
+function parseAudit(q: URLSearchParams): AuditFilter {
+  const result = q.get("res");
+  const from = q.get("from");
+  const to = q.get("to");
+  const page = Number(q.get("apg"));
+  return {
+    actor: field(q.get("au")),
+    object: field(q.get("ob")),
+    action: field(q.get("act")),
+    organisation: field(q.get("org")),
+    result: (AUDIT_RESULTS as readonly string[]).includes(result ?? "")
+      ? (result as AuditFilter["result"])
+      : undefined,
+    from: from && DATE.test(from) ? from : undefined,
+    to: to && DATE.test(to) ? to : undefined,
+    page: Number.isInteger(page) && page >= 1 && page <= 1_000_000 ? page : 1,
   };
 }
 
@@ -104,6 +174,11 @@ export function parseState(search: string, fallbackLang: Lang): UrlState {
     alert: Number.isInteger(alert) && alert >= 1 ? alert : undefined,
     filter: parseFilter(q),
     layer: q.get("lay") === "alerts" ? "alerts" : "values",
+    next: safeNext(q.get("next")),
+    adminTab: (ADMIN_TABS as readonly string[]).includes(q.get("tab") ?? "")
+      ? (q.get("tab") as AdminTab)
+      : "organisations",
+    audit: parseAudit(q),
   };
 }
 
@@ -134,6 +209,19 @@ export function formatState(s: UrlState, fallbackLang: Lang = "nl"): string {
     if (f.area) q.set("ar", f.area);
     if (f.inactive) q.set("old", "1");
     if (f.page > 1) q.set("pg", String(f.page));
+  }
+  if (s.view === "login" && s.next) q.set("next", s.next);
+  if (s.view === "admin" && s.adminTab !== "organisations") q.set("tab", s.adminTab);
+  if (s.view === "audit") {
+    const a = s.audit;
+    if (a.actor) q.set("au", a.actor);
+    if (a.object) q.set("ob", a.object);
+    if (a.action) q.set("act", a.action);
+    if (a.result) q.set("res", a.result);
+    if (a.organisation) q.set("org", a.organisation);
+    if (a.from) q.set("from", a.from);
+    if (a.to) q.set("to", a.to);
+    if (a.page > 1) q.set("apg", String(a.page));
   }
   if (s.lang !== "nl" || fallbackLang !== "nl") q.set("lang", s.lang);
   const text = q.toString();

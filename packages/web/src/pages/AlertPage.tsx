@@ -2,7 +2,8 @@
  * One alert: "why this alert" — every contributing test in plain words with its figures (observed
  * against expected or reference, effect, p and q, severity), the charts (deviation among comparable
  * areas, the series against the reference, the cluster map of spatial tests), the parameters the run
- * used, and the status history. Status is read-only here until the dashboard has accounts (issue 6).
+ * used, and the status history, and — for logged-in users whose role works on alerts — the status
+ * change (components/AlertStatusForm.tsx).
  */
 import { useMemo, useState } from "react";
 import { useTranslation } from "react-i18next";
@@ -11,6 +12,7 @@ import type { AlertDetail, AlertTest, AreaDetail, Indicator } from "../api/types
 import { useApp } from "../app-context";
 import { SeverityChip, StatusChip } from "../components/AlertChips";
 import { AlertCharts } from "../components/AlertCharts";
+import { AlertStatusForm } from "../components/AlertStatusForm";
 import { StateLink } from "../components/StateLink";
 import {
   comparisonGroup,
@@ -62,9 +64,12 @@ export default function AlertPage() {
   const { t } = useTranslation();
   const { state, indicators } = useApp();
   const id = state.alert;
-  const loaded = useAsync(() => (id ? api.alert(id) : undefined), [id]);
-  const alert = loaded.state === "ready" && loaded.value?.alert?.id === id ? loaded.value.alert : undefined;
-  const run = loaded.state === "ready" ? (loaded.value?.run ?? null) : null;
+  // A status change makes a new version of the alert (the client has forgotten its cached answer).
+  const [version, setVersion] = useState(0);
+  const loaded = useAsync(() => (id ? api.alert(id) : undefined), [id, version]);
+  // While a new version loads (after a status change) the one shown stays.
+  const alert = loaded.value?.alert?.id === id ? loaded.value?.alert : undefined;
+  const run = alert ? (loaded.value?.run ?? null) : null;
   const named = useAsync(() => (alert ? loadNames(alert) : undefined), [alert]);
   const [showAll, setShowAll] = useState(false);
   const byId = useMemo(() => new Map(indicators.map((i) => [i.id, i])), [indicators]);
@@ -255,6 +260,7 @@ export default function AlertPage() {
             </tbody>
           </table>
         </div>
+        <AlertStatusForm alert={alert} onChanged={() => setVersion((v) => v + 1)} />
         <p className="hint">
           {t("alert.readOnly", {
             first: alert.firstRun,

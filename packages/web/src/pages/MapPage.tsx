@@ -4,7 +4,7 @@
  */
 import { useCallback, useMemo, useRef, useState } from "react";
 import { useTranslation } from "react-i18next";
-import { api } from "../api/client";
+import { api, ApiError } from "../api/client";
 import type { ValueRow } from "../api/types";
 import { useApp } from "../app-context";
 import { AlertLegend } from "../components/AlertLegend";
@@ -15,6 +15,7 @@ import { Legend } from "../components/Legend";
 import { Ranking } from "../components/Ranking";
 import { StateLink } from "../components/StateLink";
 import { Tooltip } from "../components/Tooltip";
+import { WhyNot } from "../components/WhyNot";
 import { alertLayer } from "../lib/alerts";
 import { areaChain } from "../lib/area-chain";
 import { chooseIndicator, classify, resolveScope } from "../lib/choropleth";
@@ -159,6 +160,9 @@ export function MapPage() {
           : showAlerts && alertMap.state === "error"
             ? alertMap.error
             : undefined;
+  // The access policy hides every figure asked for: say so, and offer "why can't I see this?".
+  const forbidden =
+    values.state === "error" && values.error instanceof ApiError && values.error.status === 403;
   const tipAlert = tip ? alerts?.byCode.get(tip.code) : undefined;
   const tipClass = tip ? alerts?.classOf.get(tip.code) : undefined;
 
@@ -201,7 +205,9 @@ export function MapPage() {
         )}
       </div>
       <p className="status-line" aria-live="polite">
-        {error ? (
+        {forbidden ? (
+          <span role="alert">{t("why.forbidden", { indicator: text(ind.name, state.lang) })}</span>
+        ) : error ? (
           <span role="alert">{t("error.api", { detail: error.message })}</span>
         ) : loading ? (
           t("loading")
@@ -209,6 +215,27 @@ export function MapPage() {
           ""
         )}
       </p>
+      {forbidden && (
+        <div className="denied-note" data-testid="denied-note">
+          <WhyNot
+            indicator={ind.id}
+            area={scope.scope}
+            areaName={crumbs?.find((c) => c.code === scope.scope)?.name ?? undefined}
+            indicatorName={text(ind.name, state.lang)}
+          />
+        </div>
+      )}
+      {!forbidden && current && current.denied > 0 && (
+        <div className="denied-note" data-testid="denied-note">
+          <p>{t("why.someHidden", { count: current.denied, levels: t(`levelPlural.${current.level}`) })}</p>
+          <WhyNot
+            indicator={current.indicator.id}
+            area={scope.scope}
+            indicatorName={text(ind.name, state.lang)}
+            known={current.deniedReason}
+          />
+        </div>
+      )}
       <div className="map-layout">
         <div className="map-panel" hidden={state.view === "table"} ref={panel}>
           <MapView

@@ -9,6 +9,7 @@ import { api } from "../api/client";
 import type { ProfileEntry } from "../api/types";
 import { useApp } from "../app-context";
 import { Breadcrumb } from "../components/Breadcrumb";
+import { ProfileFigures } from "../components/ProfileFigures";
 import { Sparkline } from "../components/Sparkline";
 import { StateLink } from "../components/StateLink";
 import { areaChain } from "../lib/area-chain";
@@ -133,6 +134,12 @@ export default function ProfilePage() {
           </button>
         </div>
       </header>
+      <ProfileFigures
+        code={data.area.code}
+        level={data.area.level}
+        parent={data.area.level === "gemeente" ? null : data.area.parentCode}
+        areaName={name}
+      />
       {groups.map(([domain, list]) => (
         <section key={domain} className="profile-domain" aria-labelledby={`domain-${domain}`}>
           <h2 id={`domain-${domain}`}>
