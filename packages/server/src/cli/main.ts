@@ -1,5 +1,5 @@
 /**
- * The `wijkradar` command line: serve, import, areas, indicators, export, vault, profile, synth, detect, alerts, audit. Exit codes: 0 ok, 64 usage,
+ * The `wijkradar` command line: serve, import, areas, indicators, export, vault, profile, synth, detect, alerts, audit, users, orgs. Exit codes: 0 ok, 64 usage,
  * 65 bad input data, 66 missing input, 70 internal error, 75 database busy, 77 not allowed, 78 bad configuration.
  */
 import { writeFileSync } from "node:fs";
@@ -18,6 +18,7 @@ import { registerVaultCommands } from "./vault-command.js";
 import { registerProfileCommands } from "./profile-command.js";
 import { registerDetectCommands } from "./detect-command.js";
 import { registerAuditCommands } from "./audit-command.js";
+import { registerUserCommands } from "./users-command.js";
 
 const levelOption = (desc: string) => new Option("--level <level>", desc).choices(AREA_LEVELS);
 const yearArg = (v: string): number => {
@@ -264,6 +265,7 @@ export function buildProgram(io: Io): Command {
   registerSynthCommand(program, io);
   registerDetectCommands(program, io);
   registerAuditCommands(program, io);
+  registerUserCommands(program, io);
   return program;
 }
 
