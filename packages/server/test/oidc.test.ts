@@ -9,7 +9,7 @@ import { createServer as createNetServer } from "node:net";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildApp, type App } from "../src/api/app.js";
-import { OIDC_COOKIE, safeReturnTo } from "../src/api/oidc-route.js";
+import { OIDC_COOKIE, safeReturnTo, multiFactor } from "../src/api/oidc-route.js";
 import { SESSION_COOKIE } from "../src/auth/auth-service.js";
 import { Database } from "../src/store/database.js";
 import { getUserByName } from "../src/store/identity-repository.js";
@@ -149,6 +149,13 @@ describe("OpenID Connect login against a real provider", () => {
         organisationId: "almere",
         role: "analyst",
       });
+    // An administrator (created with TOTP): the dev provider reports no second factor (amr).
+    await app.admin.createUser({
+      username: "dora",
+      displayName: "Dora",
+      organisationId: "almere",
+      role: "admin",
+    });
     const bert = await getUserByName(db, "bert");
     await app.admin.updateUser(bert!.id, { disabled: true });
   });
@@ -293,6 +300,22 @@ describe("OpenID Connect login against a real provider", () => {
     expect(((await done.response.json()) as { detail: string }).detail).toMatch(/disabled/);
     expect(await sessionOf(browser)).toMatchObject({ authenticated: false });
     expect((await getUserByName(db, "bert"))!.oidcSubject).toBeNull();
+  });
+
+  it("refuses an administrator when the provider reports no second factor", async () => {
+    const browser = new Browser();
+    const done = await browser.request(await loginAtProvider(browser, "dora"));
+    expect(done.status).toBe(403);
+    expect(((await done.response.json()) as { detail: string }).detail).toMatch(/second factor.*amr/);
+    expect(await sessionOf(browser)).toMatchObject({ authenticated: false });
+  });
+
+  it("counts RFC 8176 methods beyond a password as a second factor", () => {
+    expect(multiFactor(["pwd", "otp"])).toBe(true);
+    expect(multiFactor(["mfa"])).toBe(true);
+    expect(multiFactor(["pwd"])).toBe(false);
+    expect(multiFactor("mfa")).toBe(false);
+    expect(multiFactor(undefined)).toBe(false);
   });
 
   it("refuses a tampered state", async () => {

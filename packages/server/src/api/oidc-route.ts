@@ -241,10 +241,40 @@ export function registerOidcRoutes(server: FastifyInstance, deps: OidcRouteDeps)
           `user:${user.id} method:oidc`,
         );
 
+      // Administrators need a second factor: through the provider only when it says it did one
+      // (the `amr` claim of RFC 8176), else with password and TOTP here.
+      if (user.role === "admin" && !multiFactor(identity.claims.amr))
+        return fail(
+          request,
+          reply,
+          403,
+          "administrators need a second factor: the identity provider did not report one (amr); log in with password and authenticator code",
+          `user:${user.id} method:oidc`,
+        );
       await access.startSession(request, reply, user, "oidc");
       access.auditAction(request, "login", `user:${user.id} method:oidc`);
       reply.header("cache-control", "no-store");
       return reply.redirect(tx.returnTo, 302);
     },
   );
+}
+
+/** RFC 8176 methods that mean more than one factor (or a factor beyond a password). */
+const MULTI_FACTOR = new Set([
+  "mfa",
+  "otp",
+  "hwk",
+  "swk",
+  "sc",
+  "fido",
+  "face",
+  "fpt",
+  "iris",
+  "retina",
+  "vbm",
+]);
+
+/** Whether an `amr` claim reports a multi-factor login. */
+export function multiFactor(amr: unknown): boolean {
+  return Array.isArray(amr) && amr.some((m) => typeof m === "string" && MULTI_FACTOR.has(m));
 }
