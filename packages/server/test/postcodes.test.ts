@@ -57,6 +57,7 @@ describe("postcode areas without geometry", () => {
     expect(res.status).toBe(403);
     const body = (await res.json()) as { detail: string };
     expect(body.detail).toMatch(/no grant covers schuldhulp_pct .*covers open data only/);
-    expect(JSON.stringify(body)).not.toMatch(/1314AB|"value"/);
+    // The rule may name the area it was decided for; no figure leaves.
+    expect(JSON.stringify(body)).not.toMatch(/"value"|"values"|"numerator"/);
   });
 });
