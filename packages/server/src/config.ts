@@ -65,6 +65,9 @@ export const SecuritySchema = z
     tls: Bool.default(false).describe(
       "browsers reach wijkradar over HTTPS through a TLS-terminating proxy: send HSTS and upgrade-insecure-requests",
     ),
+    trustProxy: Bool.default(false).describe(
+      "a reverse proxy in front sets X-Forwarded-For/-Proto: take the client's address and https from it (rate limits, audit origin, Secure cookies)",
+    ),
     rateLimit: z
       .object({
         max: int(1, 1_000_000).default(1200),

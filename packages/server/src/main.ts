@@ -97,6 +97,7 @@ export async function startServer(
       },
       security: {
         tls: config.security.tls,
+        trustProxy: config.security.trustProxy,
         rateLimit: {
           max: config.security.rateLimit.max,
           windowMs: config.security.rateLimit.windowSeconds * 1000,

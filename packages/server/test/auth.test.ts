@@ -477,3 +477,36 @@ describe("the privacy officer's audit trail", () => {
     );
   });
 });
+
+describe("behind a reverse proxy", () => {
+  it("takes https and the client's address from X-Forwarded-* only when trustProxy is set", async () => {
+    for (const trustProxy of [true, false]) {
+      const proxied = await buildApp({ db, logLevel: "silent", clock, security: { tls: true, trustProxy } });
+      try {
+        const base = await listenOnLoopback(proxied);
+        const res = await fetch(`${base}/api/auth/login`, {
+          method: "POST",
+          headers: {
+            "content-type": "application/json",
+            "x-forwarded-for": "203.0.113.9",
+            "x-forwarded-proto": "https",
+          },
+          body: JSON.stringify({ username: "beleid", password: account("beleid").password }),
+        });
+        expect(res.status).toBe(200);
+        const cookie = res.headers.get("set-cookie") ?? "";
+        if (trustProxy) expect(cookie).toMatch(/; Secure/i);
+        else expect(cookie).not.toMatch(/; Secure/i);
+        await proxied.audit.flush();
+        const last = await db.read((ex) =>
+          ex.all<{ origin: string }>(
+            "SELECT origin FROM audit_log WHERE action = 'login' ORDER BY seq DESC LIMIT 1",
+          ),
+        );
+        expect(last[0]!.origin).toBe(trustProxy ? "http 203.0.113.9" : "http 127.0.0.1");
+      } finally {
+        await proxied.close();
+      }
+    }
+  });
+});

@@ -155,6 +155,8 @@ export async function buildApp(options: AppOptions): Promise<App> {
       redact: [...LOG_REDACT_PATHS],
     },
     bodyLimit: 1_048_576,
+    // Behind a reverse proxy: the client's address and protocol from X-Forwarded-* (config).
+    trustProxy: options.security?.trustProxy ?? false,
   }).withTypeProvider<ZodTypeProvider>();
   server.setValidatorCompiler(validatorCompiler);
   server.setSerializerCompiler(serializerCompiler);

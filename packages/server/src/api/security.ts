@@ -29,6 +29,8 @@ export interface SecurityOptions {
    * in front of it): adds Strict-Transport-Security and `upgrade-insecure-requests`.
    */
   readonly tls: boolean;
+  /** Trust X-Forwarded-For / -Proto of a reverse proxy (set on the Fastify instance by buildApp). */
+  readonly trustProxy?: boolean;
   /** Default: DEFAULT_RATE_LIMIT. */
   readonly rateLimit?: RateLimitOptions;
 }
