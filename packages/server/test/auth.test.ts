@@ -158,8 +158,12 @@ describe("login and sessions", () => {
     expect(wrong.setCookie).toBe("");
     const rows = await auditRows("login-failed");
     expect(rows.length).toBe(before + 2);
-    // The typed name is not in the trail (it may be a mistyped password).
-    expect(rows.map((r) => r.object)).not.toContain("nobody-here");
+    // The typed name is not in the trail (it may be a mistyped password); an existing account's id is.
+    expect(rows.map((r) => r.object).join(" ")).not.toContain("nobody-here");
+    const analystId = (
+      await db.read((ex) => ex.all<{ id: string }>("SELECT id FROM users WHERE username = 'analist'"))
+    )[0]!.id;
+    expect(rows.slice(-2).map((r) => r.object)).toEqual([`user:${analystId}`, "user:?"]);
   });
 
   it("sets an httpOnly SameSite cookie with a 256-bit token, and a new token at every login", async () => {

@@ -298,9 +298,15 @@ export async function registerAuth(server: FastifyInstance, deps: AuthRouteDeps)
         return sessionBody(request.principal);
       } catch (e) {
         if (!(e instanceof LoginError)) throw e;
-        // Failed logins are audited without the typed name (it may be a mistyped password).
+        // Failed logins are audited with the account's id when it exists, never the typed name
+        // (it may be a mistyped password).
         if (!e.extra.prompt)
-          auditAction(request, e.status === 429 ? "login-throttled" : "login-failed", "user:?", "denied");
+          auditAction(
+            request,
+            e.status === 429 ? "login-throttled" : "login-failed",
+            `user:${e.extra.userId ?? "?"}`,
+            "denied",
+          );
         if (e.extra.retryAfter) reply.header("retry-after", String(e.extra.retryAfter));
         return sendProblem(reply, {
           ...problem(e.status, e.message),

@@ -44,7 +44,7 @@ export class LoginError extends Error {
     readonly status: 401 | 403 | 429,
     message: string,
     /** prompt: not a failure, the login needs one more thing (the TOTP code). */
-    readonly extra: { retryAfter?: number; secondFactor?: "totp"; prompt?: boolean } = {},
+    readonly extra: { retryAfter?: number; secondFactor?: "totp"; prompt?: boolean; userId?: string } = {},
   ) {
     super(message);
   }
@@ -110,9 +110,11 @@ export class AuthService {
     const ok = await verifyPassword(input.password, user?.passwordHash ?? null);
     if (!user || !ok) {
       this.throttle.failed(account, ip);
-      throw new LoginError(401, "user name or password is wrong");
+      // The audit record names the account when it exists (its id, never the typed name).
+      throw new LoginError(401, "user name or password is wrong", user ? { userId: user.id } : {});
     }
-    if (user.disabled) throw new LoginError(403, "this account is disabled; ask an administrator");
+    if (user.disabled)
+      throw new LoginError(403, "this account is disabled; ask an administrator", { userId: user.id });
     if (user.totpSecret) {
       if (!input.totp)
         throw new LoginError(401, "enter the 6-digit code of your authenticator app", {
@@ -123,12 +125,14 @@ export class AuthService {
         this.throttle.failed(account, ip);
         throw new LoginError(401, "the authenticator code is wrong or was already used", {
           secondFactor: "totp",
+          userId: user.id,
         });
       }
     } else if (user.role === "admin") {
       throw new LoginError(
         403,
         `administrators need a second factor: enrol with \`wijkradar users totp ${user.username}\``,
+        { userId: user.id },
       );
     }
     this.throttle.succeeded(account);
