@@ -6,7 +6,7 @@ import { Header } from "./components/Header";
 import { currentPlace } from "./components/UserMenu";
 import { rememberLang } from "./i18n";
 import type { Lang } from "./lib/format";
-import { loadSession, roleOf, useSession, watchSessionEnd } from "./lib/session";
+import { loadSession, recheckSession, roleOf, useSession, watchSessionEnd } from "./lib/session";
 import { useAsync } from "./lib/use-async";
 import { formatState, parseState, useUrlState, type View } from "./lib/url-state";
 import { LoginPage } from "./pages/LoginPage";
@@ -45,6 +45,18 @@ export function App({ initialLang }: { readonly initialLang: Lang }) {
       window.dispatchEvent(new Event("wijkradar:navigate"));
     });
   }, [initialLang]);
+
+  // Still logged in? At every change of view and when the page comes back into view.
+  useEffect(() => {
+    void recheckSession();
+  }, [state.view]);
+  useEffect(() => {
+    const onVisible = () => {
+      if (document.visibilityState === "visible") void recheckSession();
+    };
+    document.addEventListener("visibilitychange", onVisible);
+    return () => document.removeEventListener("visibilitychange", onVisible);
+  }, []);
 
   useEffect(() => {
     if (i18n.language !== state.lang) void i18n.changeLanguage(state.lang);

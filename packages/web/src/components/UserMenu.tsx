@@ -4,7 +4,7 @@
  * they may see) and "Uitloggen". Escape and a click outside close it; focus returns to the button.
  * Login and logout are announced in a status region.
  */
-import { useEffect, useId, useRef, useState } from "react";
+import { useEffect, useId, useLayoutEffect, useRef, useState } from "react";
 import { useTranslation } from "react-i18next";
 import { useApp } from "../app-context";
 import { logout, useSession } from "../lib/session";
@@ -32,8 +32,9 @@ export function UserMenu() {
   const panelId = useId();
   const firstEpoch = useRef(epoch);
 
-  // Say who is logged in after a change (not at page load).
-  useEffect(() => {
+  // Say who is logged in after a change (not at page load); after a logout the focus goes to
+  // "Inloggen" before the browser paints, so it is never left on the removed menu button.
+  useLayoutEffect(() => {
     if (epoch === firstEpoch.current) return;
     setOpen(false);
     setAnnouncement(

@@ -79,10 +79,12 @@ export async function logout(): Promise<void> {
 }
 
 let wired = false;
+let endedHandler: ((reason: string) => void) | undefined;
 /** Listens for 401 answers of the API once: the session ended (or was never there). */
 export function watchSessionEnd(onEnded: (reason: string) => void): () => void {
   if (wired) return () => undefined;
   wired = true;
+  endedHandler = onEnded;
   const off = onSessionEnded((detail) => {
     const was = state.session.authenticated;
     applySession(ANONYMOUS, detail);
@@ -91,7 +93,27 @@ export function watchSessionEnd(onEnded: (reason: string) => void): () => void {
   return () => {
     off();
     wired = false;
+    endedHandler = undefined;
   };
+}
+
+/**
+ * Asks the server whether the session still lives (cheap, never cached). The server clears an ended
+ * session's cookie on whatever request comes first — a script file of the dashboard, say — and only
+ * an API request answers 401 with the reason; when the check finds the session gone while this page
+ * still shows a user, it ends here too (reason unknown: "").
+ */
+export async function recheckSession(): Promise<void> {
+  if (!state.session.authenticated) return;
+  let now: SessionInfo;
+  try {
+    now = await accounts.session();
+  } catch {
+    return; // the server is unreachable: the next request will say more
+  }
+  if (now.authenticated || !state.session.authenticated) return;
+  applySession(ANONYMOUS, "");
+  endedHandler?.("");
 }
 
 /** The roles that see a view: the administration for admins, the audit trail for privacy officers. */

@@ -73,7 +73,8 @@ export default function AuditPage() {
   }, [page.state]);
 
   const missing = page.state === "ready" && page.value === undefined;
-  const data = page.value;
+  // Not the previous search's records while the next one loads.
+  const data = page.state === "ready" ? page.value : undefined;
   const total = data?.total ?? 0;
   const pages = Math.max(1, Math.ceil(total / AUDIT_PAGE_SIZE));
   const first = (f.page - 1) * AUDIT_PAGE_SIZE + 1;
@@ -99,13 +100,20 @@ export default function AuditPage() {
 
       <Verify />
 
-      <section aria-labelledby={`${uid}-results`} className="audit-results">
+      <section
+        aria-labelledby={`${uid}-results`}
+        className="audit-results"
+        aria-busy={page.state === "loading"}
+        data-state={page.state}
+        data-search={auditExportUrl(q).split("?")[1] ?? ""}
+      >
         <h2 id={`${uid}-results`} tabIndex={-1} ref={results} data-testid="audit-count">
           {data
             ? total === 0
               ? t("audit.none")
               : t("audit.count", {
                   count: total,
+                  n: formatNumber(total, state.lang, 0),
                   first: formatNumber(first, state.lang, 0),
                   last: formatNumber(Math.min(total, first + data.records.length - 1), state.lang, 0),
                 })
@@ -114,7 +122,7 @@ export default function AuditPage() {
         {data && total > 0 && (
           <p>
             <a className="button-link" href={auditExportUrl(q)} download data-testid="audit-export">
-              {t("audit.export", { count: total })}
+              {t("audit.export", { count: total, n: formatNumber(total, state.lang, 0) })}
             </a>
           </p>
         )}

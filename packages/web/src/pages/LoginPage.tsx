@@ -20,6 +20,7 @@ type Step = "password" | "totp";
 export function useEndedReason(): (detail: string) => string {
   const { t } = useTranslation();
   return (detail) => {
+    if (!detail) return t("login.ended.unknown");
     const inner = /\(([^)]*)\)/.exec(detail)?.[1] ?? detail;
     const idle = /no activity for (\d+) min/.exec(inner);
     if (idle) return t("login.ended.idle", { minutes: idle[1] });
@@ -154,12 +155,12 @@ export function LoginPage({ next: nextProp }: { readonly next?: string }) {
   return (
     <div className="page-narrow login-page" data-testid="login">
       <h1>{t("login.title")}</h1>
-      {endedReason && (
+      {endedReason !== undefined && (
         <p className="notice notice-warning" role="alert" data-testid="session-ended">
           {t("login.endedPrefix")} {ended(endedReason)}
         </p>
       )}
-      {nextProp && !endedReason && <p>{t("login.needed")}</p>}
+      {nextProp && endedReason === undefined && <p>{t("login.needed")}</p>}
       <form className="login-form" onSubmit={(e) => void submit(e)} noValidate>
         {step === "password" ? (
           <>

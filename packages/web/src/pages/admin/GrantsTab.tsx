@@ -465,7 +465,7 @@ function PreviewPanel({ preview }: { readonly preview: PreviewState }) {
           ? t("admin.preview.summary", {
               indicators: p.indicators,
               profiles: p.profiles.length,
-              recipients: p.recipients.length,
+              count: p.recipients.length,
             })
           : t("loading");
   return (
