@@ -192,6 +192,12 @@ describe("login and sessions", () => {
     now += 29 * 60_000;
     expect((await call("GET", "/api/auth/session", s)).body.authenticated).toBe(true);
     now += 31 * 60_000;
+    // A file of the dashboard first: it keeps the cookie, so the dashboard can still learn why.
+    const page = await fetch(`${url}/`, { headers: { cookie: s.cookie } });
+    expect(page.headers.get("set-cookie")).toBeNull();
+    const ended = await call("GET", "/api/auth/session", s);
+    expect(ended.body).toMatchObject({ authenticated: false, ended: "no activity for 30 min" });
+    expect(ended.headers.get("set-cookie")).toMatch(/^wr_session=;/);
     const idle = await call("GET", "/api/indicators/eenzaam_18plus/values?level=gemeente", s);
     expect(idle.status).toBe(401);
     expect(String(idle.body.detail)).toMatch(/no activity for 30 min/);

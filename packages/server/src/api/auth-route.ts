@@ -49,6 +49,9 @@ declare module "fastify" {
   }
 }
 
+/** Why the session a request carried has ended (for GET /api/auth/session). */
+const endedReasons = new WeakMap<FastifyRequest, string>();
+
 const ANONYMOUS: Principal = { kind: "anonymous", actor: PUBLIC_ACTOR };
 
 export const OPERATOR_ACTOR: Actor = { id: "operator", roles: ["operator"], purpose: "operations" };
@@ -162,13 +165,23 @@ export async function registerAuth(server: FastifyInstance, deps: AuthRouteDeps)
       };
       return;
     }
-    clearSessionCookie(request, reply);
+    // Ended (or unknown): API requests answer 401 with the reason and forget the cookie; the
+    // session route says why; the dashboard's files leave the cookie, so the next API request can
+    // still tell the reason.
     const path = request.url.split("?")[0] ?? "";
-    if (path.startsWith("/api/") && !path.startsWith("/api/auth/")) {
-      return sendProblem(
-        reply,
-        problem(401, `your session has ended (${resolved?.reason ?? "unknown session"}); log in again`),
-      );
+    const reason = resolved?.reason ?? "unknown session";
+    if (path === "/api/auth/session") {
+      clearSessionCookie(request, reply);
+      endedReasons.set(request, reason);
+      return;
+    }
+    if (path.startsWith("/api/auth/")) {
+      clearSessionCookie(request, reply);
+      return;
+    }
+    if (path.startsWith("/api/")) {
+      clearSessionCookie(request, reply);
+      return sendProblem(reply, problem(401, `your session has ended (${reason}); log in again`));
     }
   });
 
@@ -250,9 +263,16 @@ export async function registerAuth(server: FastifyInstance, deps: AuthRouteDeps)
 
   const app = server.withTypeProvider<ZodTypeProvider>();
 
-  const sessionBody = (p: Principal) => {
-    if (p.kind !== "user")
-      return { authenticated: false as const, role: "public", idleMinutes: auth.settings.idleMinutes };
+  const sessionBody = (p: Principal, request?: FastifyRequest) => {
+    if (p.kind !== "user") {
+      const ended = request ? endedReasons.get(request) : undefined;
+      return {
+        authenticated: false as const,
+        role: "public",
+        idleMinutes: auth.settings.idleMinutes,
+        ...(ended ? { ended } : {}),
+      };
+    }
     const u = p.user!;
     return {
       authenticated: true as const,
@@ -340,7 +360,7 @@ export async function registerAuth(server: FastifyInstance, deps: AuthRouteDeps)
     },
     async (request, reply) => {
       reply.header("cache-control", "no-store");
-      return sessionBody(request.principal);
+      return sessionBody(request.principal, request);
     },
   );
 

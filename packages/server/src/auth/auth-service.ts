@@ -84,6 +84,9 @@ export class AuthService {
   private readonly cache = new Map<string, { session: SessionRow; user: UserRow; lastSeen: number }>();
   private readonly touched = new Map<string, Date>();
   private touchTimer: NodeJS.Timeout | undefined;
+  // Bumped by every revocation: a resolve that read the store before it must read again, so an
+  // ended session never comes back into the cache.
+  private revocations = 0;
 
   constructor(
     private readonly db: Database,
@@ -169,12 +172,14 @@ export class AuthService {
   async resolve(token: string): Promise<Resolved | undefined> {
     const hash = sha256(token);
     let entry = this.cache.get(hash);
-    if (!entry) {
+    while (!entry) {
+      const before = this.revocations;
       const session = await getSession(this.db, hash);
       if (!session) return undefined;
       if (session.endedAt) return { kind: "ended", reason: session.endReason ?? "ended" };
       const user = await getUser(this.db, session.userId);
       if (!user) return { kind: "ended", reason: "the user no longer exists" };
+      if (this.revocations !== before) continue; // a revocation ran meanwhile: read again
       entry = { session, user, lastSeen: session.lastSeenAt.getTime() };
       this.cache.set(hash, entry);
     }
@@ -215,23 +220,31 @@ export class AuthService {
   }
 
   async logout(token: string, reason = "logged out"): Promise<void> {
-    const hash = sha256(token);
-    this.cache.delete(hash);
-    this.touched.delete(hash);
-    await endSessions(this.db, { tokenHash: hash }, reason);
+    await this.endSession(sha256(token), reason);
   }
 
-  /** Ends one session by its hash (administration). */
+  /**
+   * Ends one session by its hash (logout, administration). The store first, the cache before and
+   * after: no request sees it live once this returns, none puts it back (see `revocations`).
+   */
   async endSession(tokenHash: string, reason: string): Promise<boolean> {
+    this.revocations++;
     this.cache.delete(tokenHash);
     this.touched.delete(tokenHash);
-    return (await endSessions(this.db, { tokenHash }, reason)).length > 0;
+    const ended = await endSessions(this.db, { tokenHash }, reason);
+    this.revocations++;
+    this.cache.delete(tokenHash);
+    return ended.length > 0;
   }
 
   /** Ends every live session of a user (disabled, role or organisation changed, password reset). */
   async endUserSessions(userId: string, reason: string): Promise<number> {
-    for (const [hash, e] of this.cache) if (e.user.id === userId) this.cache.delete(hash);
-    return (await endSessions(this.db, { userId }, reason)).length;
+    this.revocations++;
+    this.forgetUser(userId);
+    const ended = await endSessions(this.db, { userId }, reason);
+    this.revocations++;
+    this.forgetUser(userId);
+    return ended.length;
   }
 
   /** Forgets cached users (their role, organisation or purpose changed). */
