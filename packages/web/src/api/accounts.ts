@@ -32,7 +32,13 @@ export interface SessionUser {
 }
 
 export type SessionInfo =
-  | { readonly authenticated: false; readonly role: "public"; readonly idleMinutes: number }
+  | {
+      readonly authenticated: false;
+      readonly role: "public";
+      readonly idleMinutes: number;
+      /** Why the session this browser carried has ended (the server's words), when it had one. */
+      readonly ended?: string;
+    }
   | {
       readonly authenticated: true;
       readonly user: SessionUser;

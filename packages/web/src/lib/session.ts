@@ -98,10 +98,9 @@ export function watchSessionEnd(onEnded: (reason: string) => void): () => void {
 }
 
 /**
- * Asks the server whether the session still lives (cheap, never cached). The server clears an ended
- * session's cookie on whatever request comes first — a script file of the dashboard, say — and only
- * an API request answers 401 with the reason; when the check finds the session gone while this page
- * still shows a user, it ends here too (reason unknown: "").
+ * Asks the server whether the session still lives (cheap, never cached). When the session has ended
+ * the server says why (`ended`, e.g. "no activity for 30 min") and forgets the cookie; this page then
+ * ends it too, with that reason.
  */
 export async function recheckSession(): Promise<void> {
   if (!state.session.authenticated) return;
@@ -112,8 +111,9 @@ export async function recheckSession(): Promise<void> {
     return; // the server is unreachable: the next request will say more
   }
   if (now.authenticated || !state.session.authenticated) return;
-  applySession(ANONYMOUS, "");
-  endedHandler?.("");
+  const reason = now.ended ?? "";
+  applySession(ANONYMOUS, reason);
+  endedHandler?.(reason);
 }
 
 /** The roles that see a view: the administration for admins, the audit trail for privacy officers. */
