@@ -230,7 +230,9 @@ export function registerAlertRoutes(server: FastifyInstance, deps: AlertRouteDep
       const run = await getRun(db, request.params.id);
       if (!run) throw new NotFoundError(`detection run ${request.params.id} does not exist`);
       const progress = deps.detection.progress();
-      return { ...run, progress: progress && progress.runId === run.id ? progress : null };
+      // Committed but not yet finished here (cached views not yet forgotten): still running.
+      const status = deps.detection.busyWith(run.id) ? "running" : run.status;
+      return { ...run, status, progress: progress && progress.runId === run.id ? progress : null };
     },
   );
 

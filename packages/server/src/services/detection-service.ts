@@ -143,6 +143,7 @@ export class DetectionService {
   private queue: Promise<unknown> = Promise.resolve();
   private closing = false;
   private progressNow: RunProgress | null = null;
+  private activeRun: number | null = null;
   private readonly listeners = new Set<(p: RunProgress) => void>();
   private readonly finishedListeners = new Set<() => void>();
 
@@ -164,6 +165,15 @@ export class DetectionService {
   async close(): Promise<void> {
     this.closing = true;
     await this.queue;
+  }
+
+  /**
+   * Whether a run is still being finished in this process: its outcome may already be committed
+   * (the store says "finished") while the cached views are not yet forgotten. The API reports such a
+   * run as running, so a client that sees "finished" never gets the views of before it.
+   */
+  busyWith(runId: number): boolean {
+    return this.activeRun === runId;
   }
 
   /** The running run's progress, or null. */
@@ -219,6 +229,7 @@ export class DetectionService {
         throw e;
       }
       resolveId(id);
+      this.activeRun = id;
       try {
         return await this.execute(id, request);
       } catch (e) {
@@ -228,6 +239,7 @@ export class DetectionService {
       } finally {
         this.progressNow = null;
         this.notifyFinished();
+        this.activeRun = null;
       }
     });
     this.queue = done.catch(() => undefined);
