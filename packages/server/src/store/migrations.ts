@@ -179,6 +179,61 @@ export const MIGRATIONS: readonly Migration[] = [
         created_at TIMESTAMP NOT NULL, created_by VARCHAR NOT NULL)`,
     ],
   },
+  {
+    version: 6,
+    name: "field work: observations, signal boards with responses and actions, interventions",
+    sql: [
+      // One row per observation from the field app. id: the client's random id (the outbox's
+      // idempotency key: a re-sent observation is stored once). Location: the buurt it was snapped to
+      // (division = the boundary division used), the PC6 when given as a postcode, and coordinates
+      // rounded to the configured precision (NULL when not kept). note: screened free text.
+      `CREATE TABLE observations (
+        id VARCHAR PRIMARY KEY, category VARCHAR NOT NULL, observed_at TIMESTAMP NOT NULL,
+        received_at TIMESTAMP NOT NULL, area_code VARCHAR NOT NULL, division SMALLINT NOT NULL,
+        gemeente_code VARCHAR, pc6 VARCHAR, lon DOUBLE, lat DOUBLE, location_source VARCHAR NOT NULL,
+        note VARCHAR, user_id VARCHAR NOT NULL, organisation_id VARCHAR)`,
+      // The signal board of an area (not the detectors' area_signals): professionals' signals,
+      // colleagues' responses and the actions agreed on.
+      `CREATE SEQUENCE board_signal_ids START 1`,
+      `CREATE TABLE board_signals (
+        id INTEGER PRIMARY KEY DEFAULT nextval('board_signal_ids'), area_code VARCHAR NOT NULL,
+        division SMALLINT NOT NULL, level VARCHAR NOT NULL, gemeente_code VARCHAR, domain VARCHAR NOT NULL,
+        tags VARCHAR[] NOT NULL, urgency VARCHAR NOT NULL, text VARCHAR NOT NULL, status VARCHAR NOT NULL,
+        author_id VARCHAR NOT NULL, organisation_id VARCHAR, created_at TIMESTAMP NOT NULL,
+        updated_at TIMESTAMP NOT NULL)`,
+      `CREATE SEQUENCE board_response_ids START 1`,
+      `CREATE TABLE board_responses (
+        id INTEGER PRIMARY KEY DEFAULT nextval('board_response_ids'), signal_id INTEGER NOT NULL,
+        text VARCHAR NOT NULL, author_id VARCHAR NOT NULL, organisation_id VARCHAR,
+        created_at TIMESTAMP NOT NULL)`,
+      `CREATE SEQUENCE board_action_ids START 1`,
+      `CREATE TABLE board_actions (
+        id INTEGER PRIMARY KEY DEFAULT nextval('board_action_ids'), area_code VARCHAR NOT NULL,
+        division SMALLINT NOT NULL, level VARCHAR NOT NULL, gemeente_code VARCHAR, domain VARCHAR NOT NULL,
+        signal_id INTEGER, text VARCHAR NOT NULL, owner_organisation VARCHAR NOT NULL, owner_name VARCHAR,
+        due_date DATE NOT NULL, status VARCHAR NOT NULL, created_by VARCHAR NOT NULL,
+        created_at TIMESTAMP NOT NULL, updated_at TIMESTAMP NOT NULL, done_at TIMESTAMP)`,
+      // Interventions for one or more areas (areas: codes of one division), with their agreements.
+      // shared: listed in the library of interventions; outcome: the effect estimate as last shared
+      // (JSON, aggregates only); area_type: what kind of area it ran in, for the library's search.
+      `CREATE SEQUENCE intervention_ids START 1`,
+      `CREATE TABLE interventions (
+        id INTEGER PRIMARY KEY DEFAULT nextval('intervention_ids'), title VARCHAR NOT NULL,
+        goal VARCHAR NOT NULL, kind VARCHAR NOT NULL, problem VARCHAR NOT NULL, domain VARCHAR NOT NULL,
+        areas VARCHAR[] NOT NULL, division SMALLINT NOT NULL, level VARCHAR NOT NULL,
+        gemeente_code VARCHAR, target_indicators VARCHAR[] NOT NULL, start_date DATE NOT NULL,
+        end_date DATE, owner_organisation VARCHAR NOT NULL, budget DOUBLE, status VARCHAR NOT NULL,
+        shared BOOLEAN NOT NULL, lessons VARCHAR, area_type VARCHAR, outcome VARCHAR,
+        created_by VARCHAR NOT NULL,
+        created_at TIMESTAMP NOT NULL, updated_at TIMESTAMP NOT NULL)`,
+      `CREATE SEQUENCE intervention_agreement_ids START 1`,
+      `CREATE TABLE intervention_agreements (
+        id INTEGER PRIMARY KEY DEFAULT nextval('intervention_agreement_ids'),
+        intervention_id INTEGER NOT NULL, text VARCHAR NOT NULL, owner_organisation VARCHAR NOT NULL,
+        owner_name VARCHAR, due_date DATE NOT NULL, status VARCHAR NOT NULL, created_by VARCHAR NOT NULL,
+        created_at TIMESTAMP NOT NULL, updated_at TIMESTAMP NOT NULL)`,
+    ],
+  },
 ];
 
 /** The schema version this build expects. */
