@@ -14,3 +14,4 @@ export * from "./microdata.js";
 export * from "./profiles.js";
 export * from "./sdc/index.js";
 export * from "./detect/index.js";
+export * from "./field/board-access.js";
