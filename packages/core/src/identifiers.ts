@@ -191,7 +191,7 @@ const PARTICLES = new Set([
   "en",
 ]);
 /** Forms of address: never the start of a street name. */
-const ADDRESS_FORMS = new Set(["meneer", "mevrouw", "mevr", "mw", "dhr", "heer", "familie", "fam"]);
+const ADDRESS_FORMS = new Set(["meneer", "mevrouw", "mevr", "mw", "dhr", "mr", "heer", "familie", "fam"]);
 /** Capitalised multiword names ending in these are dates, not streets ("Op Maandag 12"). */
 const CALENDAR_WORDS = new Set([
   "januari",
@@ -332,7 +332,7 @@ function findAddresses(text: string, out: PersonalDataSpan[]): void {
 // Names after a form of address
 
 const ADDRESS_FORM_IN_TEXT =
-  /(?<![\p{L}\p{N}])(?:meneer|mevrouw|mevr\.?|mw\.?|dhr\.?|de heer|familie|fam\.)[ \t]+/giu;
+  /(?<![\p{L}\p{N}])(?:meneer|mevrouw|mevr\.?|mw\.?|dhr\.?|mr\.?|de heer|familie|fam\.)[ \t]+/giu;
 const NAME_PART = String.raw`\p{Lu}[\p{L}\p{M}'’]*(?:-\p{L}[\p{L}\p{M}'’]*)*`;
 const NAME_PARTICLE = String.raw`(?:[vV]an|[dD]e[nr]?|[tT]e[nr]?|[iI]n|[oO]p|[hH]et|['’]t|[eE]l|[aA]l|[lL][ae]|[dD][aiu])`;
 /** Initials (J. or J.P.), particles (van der), then one or two capitalised words. */
@@ -364,13 +364,18 @@ const BSN_IN_TEXT = /(?<!\p{N}|\d[. -])\d(?:[. -]?\d){8}(?!\p{N}|[. -]\d)/gu;
 /**
  * Finds personal data in free text (field notes): BSNs (9 digits passing the 11-test, also written
  * 1112.22.333 or 111 222 333), e-mail addresses, Dutch phone numbers, street addresses and names
- * after meneer, mevrouw, mevr., mw., dhr., de heer, familie or fam. (one or two capitalised words,
- * with initials and particles). Returns positions only, sorted and not overlapping: where findings
- * overlap, the one that starts first (the longer on a tie) is kept.
+ * after meneer, mevrouw, mevr., mw., dhr., mr., de heer, familie or fam. (one or two capitalised
+ * words, with initials and particles). Returns positions only, sorted and not overlapping: where
+ * findings overlap, the one that starts first (the longer on a tie) is kept. `options.kinds` limits
+ * the search to some kinds (the others are not looked for, so they cannot hide a finding).
  *
  * @example findPersonalData("Mevrouw Jansen, 06-12345678") // [{ kind: "name", start: 8, end: 14 }, { kind: "phone", start: 16, end: 27 }]
  */
-export function findPersonalData(text: string): readonly PersonalDataSpan[] {
+export function findPersonalData(
+  text: string,
+  options: { readonly kinds?: readonly PersonalDataKind[] } = {},
+): readonly PersonalDataSpan[] {
+  const wanted = new Set<PersonalDataKind>(options.kinds ?? ["bsn", "email", "phone", "address", "name"]);
   const found: PersonalDataSpan[] = [];
   for (const m of text.matchAll(BSN_IN_TEXT)) {
     const groups = m[0].split(/[. -]/);
@@ -386,9 +391,10 @@ export function findPersonalData(text: string): readonly PersonalDataSpan[] {
   }
   findAddresses(text, found);
   findNames(text, found);
-  found.sort((a, b) => a.start - b.start || b.end - a.end);
+  const kinds = found.filter((span) => wanted.has(span.kind));
+  kinds.sort((a, b) => a.start - b.start || b.end - a.end);
   const kept: PersonalDataSpan[] = [];
-  for (const span of found) {
+  for (const span of kinds) {
     const previous = kept[kept.length - 1];
     if (previous === undefined || span.start >= previous.end) kept.push(span);
   }

@@ -14,4 +14,7 @@ export * from "./microdata.js";
 export * from "./profiles.js";
 export * from "./sdc/index.js";
 export * from "./detect/index.js";
+export * from "./field/screen-note.js";
+export * from "./field/location.js";
+export * from "./field/periods.js";
 export * from "./field/board-access.js";
