@@ -17,4 +17,5 @@ export * from "./detect/index.js";
 export * from "./field/screen-note.js";
 export * from "./field/location.js";
 export * from "./field/periods.js";
+export * from "./field/did.js";
 export * from "./field/board-access.js";
