@@ -1,6 +1,7 @@
 import { lazy, Suspense, useEffect, useMemo } from "react";
 import { useTranslation } from "react-i18next";
 import { api } from "./api/client";
+import { BOARD_ROLES } from "./api/field-work";
 import { AppContextValue } from "./app-context";
 import { Header } from "./components/Header";
 import { currentPlace } from "./components/UserMenu";
@@ -20,12 +21,18 @@ const AlertPage = lazy(() => import("./pages/AlertPage"));
 const AccountPage = lazy(() => import("./pages/AccountPage"));
 const AdminPage = lazy(() => import("./pages/AdminPage"));
 const AuditPage = lazy(() => import("./pages/AuditPage"));
+const BoardPage = lazy(() => import("./pages/BoardPage"));
+const InterventionsPage = lazy(() => import("./pages/InterventionsPage"));
+const InterventionPage = lazy(() => import("./pages/InterventionPage"));
 
-/** Views for logged-in users only, and the role each needs (any role when null). */
-const NEEDS: Partial<Record<View, string | null>> = {
+/** Views for logged-in users only, and the role (or one of the roles) each needs (any role when null). */
+const NEEDS: Partial<Record<View, string | readonly string[] | null>> = {
   account: null,
   admin: "admin",
   audit: "privacy-officer",
+  board: BOARD_ROLES,
+  interventions: BOARD_ROLES,
+  intervention: BOARD_ROLES,
 };
 
 export function App({ initialLang }: { readonly initialLang: Lang }) {
@@ -82,12 +89,17 @@ export function App({ initialLang }: { readonly initialLang: Lang }) {
   } else if (need !== undefined && !session.session.authenticated) {
     // Not logged in: log in here, and come back to this page.
     body = <LoginPage next={currentPlace(state.lang)} />;
-  } else if (need && roleOf(session.session) !== need) {
+  } else if (
+    need &&
+    (typeof need === "string" ? roleOf(session.session) !== need : !need.includes(roleOf(session.session)))
+  ) {
     body = (
       <div className="page-narrow">
         <h1>{t(`nav.${state.view}`)}</h1>
         <p role="alert" className="page-error" data-testid="forbidden">
-          {t("user.forbidden", { role: t(`role.${need}`) })}
+          {t("user.forbidden", {
+            role: (typeof need === "string" ? [need] : need).map((r) => t(`role.${r}`)).join(", "),
+          })}
         </p>
       </div>
     );
@@ -113,6 +125,12 @@ export function App({ initialLang }: { readonly initialLang: Lang }) {
     body = <AlertsPage />;
   } else if (state.view === "alert") {
     body = <AlertPage />;
+  } else if (state.view === "board") {
+    body = <BoardPage />;
+  } else if (state.view === "interventions") {
+    body = <InterventionsPage />;
+  } else if (state.view === "intervention") {
+    body = <InterventionPage />;
   } else {
     body = <MapPage />;
   }

@@ -1,5 +1,6 @@
 import { useTranslation } from "react-i18next";
 import type { AreaSummary } from "../api/types";
+import { BOARD_ROLES } from "../api/field-work";
 import { useApp } from "../app-context";
 import { rank } from "../lib/levels";
 import { useSession } from "../lib/session";
@@ -19,11 +20,14 @@ export function Header() {
   const { state, update } = useApp();
   const { session } = useSession();
   const roleTab = session.authenticated ? ROLE_TABS[session.user.role] : undefined;
-  const tabs = roleTab ? [...TABS, roleTab] : TABS;
+  // Interventions for the roles that work with signal boards.
+  const boardTab: View[] =
+    session.authenticated && BOARD_ROLES.includes(session.user.role) ? ["interventions"] : [];
+  const tabs = [...TABS, ...boardTab, ...(roleTab ? [roleTab] : [])];
 
   // A found area opens where the user is: its profile on the profile page, else the map of it.
   const onSelect = (area: AreaSummary) => {
-    if (state.view === "profile") update({ area: area.code }, { push: true });
+    if (state.view === "profile" || state.view === "board") update({ area: area.code }, { push: true });
     else if (state.view === "compare")
       update({ compare: [...new Set([...state.compare, area.code])] }, { push: true });
     else if (state.view === "alerts")
@@ -69,7 +73,11 @@ export function Header() {
               <StateLink
                 patch={{ view }}
                 aria-current={
-                  state.view === view || (view === "alerts" && state.view === "alert") ? "page" : undefined
+                  state.view === view ||
+                  (view === "alerts" && state.view === "alert") ||
+                  (view === "interventions" && state.view === "intervention")
+                    ? "page"
+                    : undefined
                 }
               >
                 {t(`nav.${view}`)}

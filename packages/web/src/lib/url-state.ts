@@ -5,6 +5,9 @@
  * (?v=alert&id=8399), and the map its layer (&lay=alerts). The login view keeps where to return to
  * (?v=login&next=%2F%3Fv%3Dprofile%26a%3DWK003401), the administration its tab (?v=admin&tab=grants),
  * the audit trail its search (?v=audit&au=wijkwerker&ob=WK003401&res=denied&org=gemeente-almere&from=2025-01-01&apg=2).
+ * Field work: an area's signal board (?v=board&a=BU00340101), the interventions with their tab
+ * (?v=interventions&tab=library), one intervention (?v=intervention&id=3), and a profile narrowed
+ * to one domain (?v=profile&a=BU00340101&focus=housing).
  */
 import { useCallback, useSyncExternalStore } from "react";
 import type { AlertSeverity, AlertStatus, Level } from "../api/types";
@@ -22,6 +25,9 @@ export const VIEWS = [
   "account",
   "admin",
   "audit",
+  "board",
+  "interventions",
+  "intervention",
 ] as const;
 export type View = (typeof VIEWS)[number];
 
@@ -51,6 +57,9 @@ export type MapLayer = "values" | "alerts";
 
 export const ADMIN_TABS = ["organisations", "users", "grants", "sessions"] as const;
 export type AdminTab = (typeof ADMIN_TABS)[number];
+
+export const INTERVENTION_TABS = ["ours", "library"] as const;
+export type InterventionTab = (typeof INTERVENTION_TABS)[number];
 
 export const AUDIT_RESULTS = ["released", "suppressed", "denied"] as const;
 
@@ -89,6 +98,11 @@ export interface UrlState {
   readonly next?: string;
   readonly adminTab: AdminTab;
   readonly audit: AuditFilter;
+  /** The intervention of the intervention page. */
+  readonly intervention?: number;
+  readonly interventionTab: InterventionTab;
+  /** The profile shows this domain only (from a signal's "look at the underlying factors"). */
+  readonly focus?: string;
 }
 
 const LEVELS: readonly Level[] = ["land", "gemeente", "wijk", "buurt"];
@@ -179,6 +193,9 @@ export function parseState(search: string, fallbackLang: Lang): UrlState {
       ? (q.get("tab") as AdminTab)
       : "organisations",
     audit: parseAudit(q),
+    intervention: view === "intervention" && Number.isInteger(alert) && alert >= 1 ? alert : undefined,
+    interventionTab: q.get("tab") === "library" ? "library" : "ours",
+    focus: /^[a-z-]{1,40}$/.test(q.get("focus") ?? "") ? q.get("focus")! : undefined,
   };
 }
 
@@ -210,6 +227,9 @@ export function formatState(s: UrlState, fallbackLang: Lang = "nl"): string {
     if (f.inactive) q.set("old", "1");
     if (f.page > 1) q.set("pg", String(f.page));
   }
+  if (s.view === "intervention" && s.intervention !== undefined) q.set("id", String(s.intervention));
+  if (s.view === "interventions" && s.interventionTab !== "ours") q.set("tab", s.interventionTab);
+  if (s.view === "profile" && s.focus) q.set("focus", s.focus);
   if (s.view === "login" && s.next) q.set("next", s.next);
   if (s.view === "admin" && s.adminTab !== "organisations") q.set("tab", s.adminTab);
   if (s.view === "audit") {

@@ -8,6 +8,7 @@
 import { useMemo, useState } from "react";
 import { useTranslation } from "react-i18next";
 import { api, MODEL_URL } from "../api/client";
+import { BOARD_ROLES } from "../api/field-work";
 import type { AlertDetail, AlertTest, AreaDetail, Indicator } from "../api/types";
 import { useApp } from "../app-context";
 import { SeverityChip, StatusChip } from "../components/AlertChips";
@@ -26,6 +27,7 @@ import {
   type ReferenceGroup,
 } from "../lib/alerts";
 import { formatNumber, text, type Lang } from "../lib/format";
+import { useSession } from "../lib/session";
 import { useAsync } from "../lib/use-async";
 
 /** Tests shown before "show all". */
@@ -73,6 +75,8 @@ export default function AlertPage() {
   const named = useAsync(() => (alert ? loadNames(alert) : undefined), [alert]);
   const [showAll, setShowAll] = useState(false);
   const byId = useMemo(() => new Map(indicators.map((i) => [i.id, i])), [indicators]);
+  const { session } = useSession();
+  const boardRole = session.authenticated && BOARD_ROLES.includes(session.user.role);
 
   if (!id) return <p className="page-error">{t("alert.noId")}</p>;
   if (loaded.state === "error")
@@ -163,6 +167,15 @@ export default function AlertPage() {
           >
             {t("alert.areaAlerts")}
           </StateLink>
+          {boardRole && (
+            <StateLink
+              patch={{ view: "board", area: alert.areaCode }}
+              className="button-link"
+              data-testid="board-link"
+            >
+              {t("board.link")}
+            </StateLink>
+          )}
         </div>
       </header>
 

@@ -6,6 +6,7 @@
 import { useMemo, useState } from "react";
 import { useTranslation } from "react-i18next";
 import { api } from "../api/client";
+import { BOARD_ROLES } from "../api/field-work";
 import type { ProfileEntry } from "../api/types";
 import { useApp } from "../app-context";
 import { Breadcrumb } from "../components/Breadcrumb";
@@ -15,6 +16,7 @@ import { StateLink } from "../components/StateLink";
 import { areaChain } from "../lib/area-chain";
 import { deviation, type Deviation } from "../lib/deviation";
 import { formatNumber, formatValue, text, type Lang } from "../lib/format";
+import { useSession } from "../lib/session";
 import { useAsync } from "../lib/use-async";
 
 type Sort = "domain" | "deviation";
@@ -29,6 +31,8 @@ export default function ProfilePage() {
   const { state, update } = useApp();
   const profile = useAsync(() => api.profile(state.area), [state.area]);
   const [sort, setSort] = useState<Sort>("domain");
+  const { session } = useSession();
+  const boardRole = session.authenticated && BOARD_ROLES.includes(session.user.role);
   const data = profile.value?.area.code === state.area ? profile.value : undefined;
   // Names as they were in the division of the figures (a code can name another area in another year).
   const chain = useAsync(
@@ -36,18 +40,23 @@ export default function ProfilePage() {
     [state.area, data?.area.division],
   );
 
+  const focus = state.focus && data?.domains[state.focus] ? state.focus : undefined;
   const rows = useMemo(() => {
     if (!data) return [];
-    return Object.values(data.domains)
-      .flat()
-      .map((entry) => {
-        const ref =
-          entry.parent?.status === "released" && typeof entry.parent.value === "number"
-            ? entry.parent
-            : entry.national;
-        return { entry, dev: deviation(entry.value, ref?.value, entry.indicator.polarity) };
-      });
-  }, [data]);
+    return (
+      Object.values(data.domains)
+        .flat()
+        // From a signal's "look at the underlying factors": that domain only.
+        .filter((entry) => !focus || entry.indicator.domain === focus)
+        .map((entry) => {
+          const ref =
+            entry.parent?.status === "released" && typeof entry.parent.value === "number"
+              ? entry.parent
+              : entry.national;
+          return { entry, dev: deviation(entry.value, ref?.value, entry.indicator.polarity) };
+        })
+    );
+  }, [data, focus]);
 
   if (profile.state === "error")
     return (
@@ -71,6 +80,7 @@ export default function ProfilePage() {
   const groups: [string, Row[]][] =
     sort === "domain"
       ? Object.keys(data.domains)
+          .filter((d) => !focus || d === focus)
           .sort((a, b) => t(`domain.${a}`).localeCompare(t(`domain.${b}`), state.lang))
           .map((d) => [
             d,
@@ -107,6 +117,16 @@ export default function ProfilePage() {
             {t("profile.divisions", { divisions: divisions.join(", "), code: data.area.code })}
           </p>
         )}
+        {state.focus && (
+          <p className="profile-note" role="note" data-testid="profile-focus">
+            {focus
+              ? t("board.focusNote", { domain: t(`domain.${focus}`) })
+              : t("board.focusNone", {
+                  domain: t(`domain.${state.focus}`, { defaultValue: state.focus }),
+                })}{" "}
+            <StateLink patch={{ focus: undefined }}>{t("board.focusAll")}</StateLink>
+          </p>
+        )}
         <div className="profile-actions no-print">
           <div className="field">
             <label htmlFor="profile-sort">{t("profile.sort")}</label>
@@ -132,6 +152,15 @@ export default function ProfilePage() {
           <button type="button" onClick={() => window.print()}>
             {t("profile.print")}
           </button>
+          {boardRole && (
+            <StateLink
+              patch={{ view: "board", area: data.area.code }}
+              className="button-link"
+              data-testid="board-link"
+            >
+              {t("board.link")}
+            </StateLink>
+          )}
         </div>
       </header>
       <ProfileFigures
