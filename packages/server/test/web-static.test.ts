@@ -12,12 +12,24 @@ const INDEX = `<!doctype html><html lang="nl"><head><title>wijkradar test</title
 <script type="module" src="/assets/app-abc123.js"></script></head><body><div id="root"></div></body></html>`;
 const APP_JS = `export const wijkradar = ${JSON.stringify("x".repeat(2000))};\n`;
 const CSS = "body { color: #1d3b5a; }\n";
+const FIELD_INDEX = `<!doctype html><html lang="nl"><head><title>wijkradar veld test</title>
+<script type="module" src="/assets/veld-abc123.js"></script></head><body><div id="root"></div></body></html>`;
+const SW = "self.addEventListener('fetch', () => {});\n";
+const MANIFEST = '{"name":"wijkradar veld","start_url":"/veld/","scope":"/"}\n';
 
-/** A built dashboard in miniature: index.html, hashed assets with .gz/.br siblings, a favicon. */
+/**
+ * A built dashboard in miniature: index.html, hashed assets with .gz/.br siblings, a favicon, and the
+ * field app's page, service worker and web manifest.
+ */
 function fakeWebRoot(): string {
   const root = tempDir();
   mkdirSync(join(root, "assets"));
+  mkdirSync(join(root, "veld"));
   writeFileSync(join(root, "index.html"), INDEX);
+  writeFileSync(join(root, "veld", "index.html"), FIELD_INDEX);
+  writeFileSync(join(root, "sw.js"), SW);
+  writeFileSync(join(root, "manifest.webmanifest"), MANIFEST);
+  writeFileSync(join(root, "manifest.webmanifest.br"), brotliCompressSync(MANIFEST));
   writeFileSync(join(root, "favicon.svg"), '<svg xmlns="http://www.w3.org/2000/svg"/>');
   writeFileSync(join(root, ".build-stamp.json"), '{"inputsHash":"x"}');
   writeFileSync(join(root, "assets", "style-abc123.css"), CSS);
@@ -117,6 +129,39 @@ describe("the server serves the dashboard build", () => {
     expect(await withQuery.text()).toBe(INDEX);
     const head = await get("/some/view", { accept: "text/html" }, { method: "HEAD" });
     expect(head.status).toBe(200);
+  });
+
+  it("serves the field app's page at /veld and every view under it, never the dashboard's", async () => {
+    for (const path of ["/veld", "/veld/", "/veld/?s=new", "/veld/index.html", "/veld/nieuw"]) {
+      const res = await get(path, { accept: "text/html,application/xhtml+xml,*/*;q=0.8" });
+      expect(res.status, path).toBe(200);
+      expect(res.headers.get("content-type"), path).toBe("text/html; charset=utf-8");
+      expect(res.headers.get("cache-control"), path).toBe("no-cache");
+      expect(res.headers.get("x-frame-options"), path).toBe("DENY");
+      expect(await res.text(), path).toBe(FIELD_INDEX);
+    }
+    // Not a prefix match on the name: /veldwerk is a dashboard view.
+    const other = await get("/veldwerk", { accept: "text/html" });
+    expect(await other.text()).toBe(INDEX);
+    // A missing file under /veld/ is a 404, like anywhere else.
+    expect((await get("/veld/missing.js", { accept: "text/html" })).status).toBe(404);
+  });
+
+  it("sends the service worker and the web manifest with their types, revalidated at every start", async () => {
+    const sw = await get("/sw.js", { "accept-encoding": "identity" });
+    expect(sw.status).toBe(200);
+    expect(sw.headers.get("content-type")).toMatch(/^(text|application)\/javascript; charset=utf-8$/);
+    expect(sw.headers.get("cache-control")).toBe("no-cache");
+    expect(sw.headers.get("x-content-type-options")).toBe("nosniff");
+    expect(await sw.text()).toBe(SW);
+    for (const encoding of ["identity", "br"]) {
+      const manifest = await get("/manifest.webmanifest", { "accept-encoding": encoding });
+      expect(manifest.status, encoding).toBe(200);
+      expect(manifest.headers.get("content-type"), encoding).toBe("application/manifest+json");
+      expect(manifest.headers.get("cache-control"), encoding).toBe("no-cache");
+      expect(manifest.headers.get("content-encoding"), encoding).toBe(encoding === "br" ? "br" : null);
+      expect(await manifest.text(), encoding).toBe(MANIFEST);
+    }
   });
 
   it("answers 404 for unknown paths that are not views: other types, missing files, other methods", async () => {

@@ -4,7 +4,7 @@
  * JavaScript, so that it runs before anything is compiled (`npm start` → `npm run build` → here).
  *
  * Staleness: a SHA-256 over the relative paths and contents of the build inputs (packages/web/src,
- * public, index.html, vite.config.ts, package.json, tsconfig.json, packages/core/src and the root
+ * public, index.html, veld/ (the field app's page), vite.config.ts, package.json, tsconfig.json, packages/core/src and the root
  * package-lock.json), compared with dist/.build-stamp.json. The build goes to a temp folder beside
  * dist, is pre-compressed (.gz, .br), gets its stamp last and is then renamed into place, so that a
  * running server never serves a half-written build and an interrupted build is redone next time.
@@ -37,9 +37,9 @@ export const DIST_DIR = join(WEB_DIR, "dist");
 export const STAMP_FILE = ".build-stamp.json";
 
 /** Files and folders of packages/web that go into the build. */
-const WEB_INPUTS = ["src", "public", "index.html", "vite.config.ts", "package.json", "tsconfig.json"];
-/** Files that are sent pre-compressed (.mjs: the MapLibre worker). */
-const COMPRESSIBLE = new Set([".js", ".mjs", ".css", ".html", ".svg", ".json"]);
+const WEB_INPUTS = ["src", "public", "index.html", "veld", "vite.config.ts", "package.json", "tsconfig.json"];
+/** Files that are sent pre-compressed (.mjs: the MapLibre worker; .webmanifest: the field app's). */
+const COMPRESSIBLE = new Set([".js", ".mjs", ".css", ".html", ".svg", ".json", ".webmanifest"]);
 /** Temp and old build folders beside dist: `.dist-build-<pid>-<random>`, `.dist-old-<pid>-<random>`. */
 const TEMP_PREFIXES = [".dist-build-", ".dist-old-"];
 

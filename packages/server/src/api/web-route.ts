@@ -4,8 +4,11 @@
  * pre-compressed .br/.gz siblings when the client accepts them (the build script writes them);
  * hashed files under /assets/ are cached for a year, everything else is revalidated (no-cache).
  * A GET for a view of the app (/profiel, /kaart/…) that is no file gets index.html; /api/… never
- * does. When there is no build, the app's pages answer 503 with a page that says how to build it,
- * and the API keeps working.
+ * does. The field app (issue 7) is a second page of the same build: /veld and every view under
+ * /veld/ get veld/index.html; its service worker (/sw.js, scope /) and web manifest
+ * (/manifest.webmanifest) are revalidated at every start (no-cache) and sent with their own types.
+ * When there is no build, the app's pages answer 503 with a page that says how to build it, and the
+ * API keeps working.
  */
 import { existsSync } from "node:fs";
 import { join, sep } from "node:path";
@@ -58,6 +61,10 @@ export interface WebRoute {
 
 const isApiPath = (path: string): boolean => path === "/api" || path.startsWith("/api/");
 
+/** The field app's page (a second entry of the web build). */
+export const FIELD_INDEX = "veld/index.html";
+const isFieldPath = (path: string): boolean => path === "/veld" || path.startsWith("/veld/");
+
 /**
  * Serves the dashboard from `webRoot` (default packages/web/dist). Registers GET/HEAD `/*`; the API
  * routes are more specific and keep precedence, and /api/… paths are never looked up on disk.
@@ -67,6 +74,7 @@ export async function registerWebRoute(
   webRoot: string = DEFAULT_WEB_ROOT,
 ): Promise<WebRoute> {
   const indexFile = join(webRoot, "index.html");
+  const fieldIndexFile = join(webRoot, FIELD_INDEX);
   const assetsDir = join(webRoot, "assets") + sep;
   if (!existsSync(indexFile))
     server.log.warn(
@@ -110,6 +118,7 @@ export async function registerWebRoute(
           .send(NOT_BUILT_PAGE);
       }
       if (!isView) return undefined;
+      if (isFieldPath(path) && existsSync(fieldIndexFile)) return reply.code(200).sendFile(FIELD_INDEX);
       return reply.code(200).sendFile("index.html");
     },
   };
