@@ -183,6 +183,103 @@ export const AuthSchema = z
   .strict();
 export type AuthSettings = z.infer<typeof AuthSchema>;
 
+/** The default categories of field observations (ADR 0008); config `field.categories` replaces them. */
+export const DEFAULT_FIELD_CATEGORIES = [
+  {
+    id: "dumping",
+    label: { nl: "Illegaal gedumpt afval", en: "Illegal dumping" },
+    domain: "physical-environment",
+  },
+  { id: "litter", label: { nl: "Zwerfafval", en: "Litter" }, domain: "physical-environment" },
+  { id: "vandalism", label: { nl: "Vernieling", en: "Vandalism" }, domain: "physical-environment" },
+  {
+    id: "neglected-housing",
+    label: { nl: "Verwaarloosde woning", en: "Neglected housing" },
+    domain: "housing",
+  },
+  { id: "nuisance", label: { nl: "Overlast", en: "Nuisance" }, domain: "safety" },
+  {
+    id: "youth-hanging-around",
+    label: { nl: "Hangjongeren", en: "Youth hanging around" },
+    domain: "youth",
+  },
+  {
+    id: "loneliness-signal",
+    label: { nl: "Signaal van eenzaamheid", en: "Sign of loneliness" },
+    domain: "health",
+  },
+  { id: "other", label: { nl: "Overig", en: "Other" }, domain: "physical-environment" },
+] as const satisfies readonly {
+  id: string;
+  label: { nl: string; en: string };
+  domain: (typeof DOMAINS)[number];
+}[];
+
+const Label = (lang: string) =>
+  z
+    .string({ error: `expected the ${lang} label as text` })
+    .trim()
+    .min(1, `expected the ${lang} label as text`)
+    .max(80, "expected at most 80 characters");
+
+/** One category of field observations: its id becomes part of the indicator ids (veld_<id>_week). */
+export const FieldCategorySchema = z
+  .object({
+    id: z
+      .string({ error: "expected an id of lower-case letters, digits and '-'" })
+      .regex(
+        /^[a-z][a-z0-9-]{0,39}$/,
+        "expected an id of lower-case letters, digits and '-' (1 to 40 characters, starting with a letter)",
+      )
+      .refine((id) => id !== "totaal", 'expected another id: "totaal" names the totals (veld_totaal_week)'),
+    label: z.object({ nl: Label("Dutch"), en: Label("English") }).strict(),
+    domain: z.enum(DOMAINS, { error: `expected one of the domains ${DOMAINS.join(", ")}` }),
+  })
+  .strict();
+export type FieldCategory = z.infer<typeof FieldCategorySchema>;
+
+/** Field work (config file only): observation categories, location precision, counting; see ADR 0008. */
+export const FieldSchema = z
+  .object({
+    categories: z
+      .array(FieldCategorySchema)
+      .min(1, "expected at least one category")
+      .max(50, "expected at most 50 categories")
+      .refine((list) => new Set(list.map((c) => c.id.replaceAll("-", "_"))).size === list.length, {
+        error: "expected every category id once (ids that differ only in '-' and '_' count as the same)",
+      })
+      .default(DEFAULT_FIELD_CATEGORIES.map((c) => ({ ...c, label: { ...c.label } })))
+      .describe("observation categories: id, label {nl, en}, domain (default: the eight of ADR 0008)"),
+    precisionMeters: int(0, 10_000)
+      .default(100)
+      .describe("coordinates are kept rounded to this many metres; 0: no coordinates are kept"),
+    division: int(1900, 2100)
+      .optional()
+      .describe(
+        "boundary division for snapping points to buurten; default: the latest with buurt boundaries",
+      ),
+    timeZone: z
+      .string({ error: 'expected an IANA time zone, e.g. "Europe/Amsterdam"' })
+      .refine((tz) => {
+        try {
+          new Intl.DateTimeFormat("en", { timeZone: tz });
+          return true;
+        } catch {
+          return false;
+        }
+      }, 'expected an IANA time zone, e.g. "Europe/Amsterdam"')
+      .default("Europe/Amsterdam")
+      .describe("the time zone in which an observation's week and month are counted"),
+    syncDebounceMs: int(0, 600_000)
+      .default(2000)
+      .describe("after a sync, wait this long for more before rewriting the count indicators"),
+    detectAfterSync: Bool.default(true).describe(
+      "run the count detectors over the observation indicators after each rewrite",
+    ),
+  })
+  .strict();
+export type FieldSettings = z.infer<typeof FieldSchema>;
+
 export const ConfigSchema = z
   .object({
     port: Port.default(8080),
@@ -212,6 +309,9 @@ export const ConfigSchema = z
       .describe("the audit trail: retentionDays (default 1826, five years; 0 keeps everything)"),
     auth: AuthSchema.default(AuthSchema.parse({})).describe(
       "sessions (idleMinutes 30, absoluteHours 12, secureCookies auto), login throttling (perAccount, perIp, windowSeconds) and OpenID Connect login (oidc)",
+    ),
+    field: FieldSchema.default(FieldSchema.parse({})).describe(
+      "field work: observation categories, precisionMeters (100), division, timeZone, syncDebounceMs, detectAfterSync",
     ),
     keyFile: z
       .string()

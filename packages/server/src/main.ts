@@ -9,6 +9,7 @@ import { progressReporter } from "./cli/progress.js";
 import { loadDemoIfEmpty } from "./demo/demo-loader.js";
 import { createDemoAccounts, demoAccountLines } from "./demo/demo-accounts.js";
 import { demoKeys, loadDemoMicrodata } from "./demo/demo-microdata.js";
+import { loadDemoObservations } from "./demo/demo-observations.js";
 import { hasFinishedRun } from "./store/alert-repository.js";
 import { Database } from "./store/database.js";
 import { pruneAudit } from "./store/audit-repository.js";
@@ -90,6 +91,7 @@ export async function startServer(
         throttle: config.auth.throttle,
       },
       secureCookies: config.auth.secureCookies,
+      field: config.field,
       // The client secret from the environment (WIJKRADAR_OIDC_CLIENT_SECRET) wins over the config file's.
       oidc: config.auth.oidc && {
         ...config.auth.oidc,
@@ -105,6 +107,17 @@ export async function startServer(
         },
       },
     });
+    if (config.demo && !db.readOnly) {
+      // Synthetic field observations for Almere (first start only), counted before the first run.
+      const seeded = await loadDemoObservations(db, app.observations).catch(async (e: unknown) => {
+        await app.close();
+        throw e;
+      });
+      if (seeded)
+        log(
+          `wijkradar: generated ${seeded.observations.toLocaleString("en")} synthetic field observations in ${seeded.buurten} buurten (${seeded.seconds.generate.toFixed(1)} s) and counted them (${seeded.values.toLocaleString("en")} values, ${seeded.seconds.count.toFixed(1)} s)`,
+        );
+    }
     try {
       await app.server.listen({ port: config.port, host: config.host });
     } catch (e) {
@@ -128,7 +141,7 @@ export async function startServer(
         : undefined;
     if (config.demo && !db.readOnly) {
       // One account per role with a random one-time password, printed once (first start only).
-      const accounts = await createDemoAccounts(db, app.admin);
+      const accounts = await createDemoAccounts(db, app.admin, config.field.categories);
       for (const line of demoAccountLines(accounts)) log(line);
     }
     const host = config.host.includes(":") ? `[${config.host}]` : config.host;

@@ -24,7 +24,7 @@ import {
   type ZodTypeProvider,
 } from "fastify-type-provider-zod";
 import { z } from "zod";
-import type { DisclosureSettings } from "../config.js";
+import { FieldSchema, type DisclosureSettings, type FieldSettings } from "../config.js";
 import { AccessDeniedError, NotFoundError } from "../errors.js";
 import { Releaser, type ReleasedView } from "../release/release-service.js";
 import { AuthService, DEFAULT_SESSION_SETTINGS, type SessionSettings } from "../auth/auth-service.js";
@@ -51,6 +51,8 @@ import { BodyCache } from "./geo-cache.js";
 import { DetectionService } from "../services/detection-service.js";
 import { registerAlertRoutes } from "./alerts-route.js";
 import { registerImportRoute } from "./imports-route.js";
+import { registerObservationRoutes } from "./observations-route.js";
+import { ObservationService } from "../services/observation-service.js";
 import { registerProfileRoutes } from "./profiles-route.js";
 import { registerVaultRoutes } from "./vault-route.js";
 import { errorHandler } from "./problem.js";
@@ -81,6 +83,8 @@ export interface AppOptions {
   readonly security?: SecurityOptions;
   /** Login through an OpenID Connect provider (config `auth.oidc`); off when absent. */
   readonly oidc?: OidcSettings;
+  /** Field work: observation categories, precision, counting (config `field`); default: the defaults. */
+  readonly field?: FieldSettings;
 }
 
 export interface App {
@@ -92,6 +96,8 @@ export interface App {
   readonly policy: PolicyStore;
   readonly access: AuthHandles;
   readonly admin: AdminService;
+  /** Field observations: sync, snapping, the count indicators (`flush()` waits for their rewrite). */
+  readonly observations: ObservationService;
   close(): Promise<void>;
 }
 
@@ -226,6 +232,11 @@ export async function buildApp(options: AppOptions): Promise<App> {
           description: "Login, sessions, and what the access policy lets you see (and why not)",
         },
         { name: "admin", description: "Organisations, users, grants and sessions (administrators)" },
+        {
+          name: "field",
+          description:
+            "Field work: observation categories, locating, syncing the field app's outbox, the quick view of an area",
+        },
         {
           name: "audit",
           description: "The hash-chained audit trail: search, export, verify (privacy officer)",
@@ -549,6 +560,26 @@ export async function buildApp(options: AppOptions): Promise<App> {
 
   await registerImportRoute(server, { db, cube, audit, detection, access });
 
+
+  const observations = new ObservationService({
+    db,
+    settings: options.field ?? FieldSchema.parse({}),
+    cube,
+    detection,
+    ...(options.clock ? { clock: options.clock } : {}),
+    log: (message, error) => server.log.error({ err: error }, message),
+  });
+  registerObservationRoutes(server, {
+    db,
+    observations,
+    cube,
+    releaser,
+    detection,
+    profiles,
+    access,
+    contextOf,
+  });
+
   return {
     server,
     cube,
@@ -558,8 +589,10 @@ export async function buildApp(options: AppOptions): Promise<App> {
     policy,
     access,
     admin,
+    observations,
     async close() {
       await server.close();
+      await observations.close();
       await detection.close();
       await auth.close();
       await audit.flush();

@@ -11,6 +11,8 @@ import { ROLE_INFO } from "../auth/roles.js";
 import type { AdminService } from "../services/admin-service.js";
 import { deleteGrant } from "../store/identity-repository.js";
 import type { Database } from "../store/database.js";
+import { DEFAULT_FIELD_CATEGORIES } from "../config.js";
+import { observationIndicatorIds } from "../services/observation-service.js";
 
 export interface DemoAccount {
   readonly username: string;
@@ -65,7 +67,11 @@ const USERS: readonly { username: string; displayName: string; role: Role; organ
  * Creates the demo organisations, accounts and grants when the database has no users yet; returns
  * the accounts with their one-time passwords (empty when there were users already).
  */
-export async function createDemoAccounts(db: Database, admin: AdminService): Promise<DemoAccount[]> {
+export async function createDemoAccounts(
+  db: Database,
+  admin: AdminService,
+  fieldCategories: readonly { readonly id: string }[] = DEFAULT_FIELD_CATEGORIES,
+): Promise<DemoAccount[]> {
   if ((await admin.userCount()) > 0) return [];
   const existing = new Set((await admin.organisations()).map((o) => o.id));
   for (const o of ORGANISATIONS) if (!existing.has(o.id)) await admin.createOrganisation(o);
@@ -117,6 +123,24 @@ export async function createDemoAccounts(db: Database, admin: AdminService): Pro
       finestLevel: "buurt",
       purpose: ROLE_INFO.partner.purpose,
       note: "demo: the housing corporation sees housing and debts in Almere, no postcodes",
+    },
+    // Field observations (not open, not synthetic: counted from what people recorded) by indicator,
+    // not by domain: a domain grant would also open every other non-open figure of that domain.
+    {
+      id: "demo-fieldworker-veld",
+      to: { kind: "user", id: ids.get("wijkwerker")! },
+      what: { indicators: observationIndicatorIds(fieldCategories) },
+      areas: ["WK003401"],
+      purpose: ROLE_INFO["field-worker"].purpose,
+      note: "demo: the field worker sees the observation counts of Almere-Haven",
+    },
+    {
+      id: "demo-analyst-veld",
+      to: { kind: "organisation", id: "gemeente-almere" },
+      what: { indicators: observationIndicatorIds(fieldCategories) },
+      areas: ["GM0034"],
+      purpose: ROLE_INFO.analyst.purpose,
+      note: "demo: the municipality's analysts see the observation counts of Almere",
     },
   ];
   for (const g of grants) await admin.createGrant(g, by);
