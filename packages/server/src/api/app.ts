@@ -51,6 +51,8 @@ import { BodyCache } from "./geo-cache.js";
 import { DetectionService } from "../services/detection-service.js";
 import { registerAlertRoutes } from "./alerts-route.js";
 import { registerImportRoute } from "./imports-route.js";
+import { registerBoardRoutes } from "./board-route.js";
+import { registerInterventionRoutes } from "./interventions-route.js";
 import { registerObservationRoutes } from "./observations-route.js";
 import { ObservationService } from "../services/observation-service.js";
 import { registerProfileRoutes } from "./profiles-route.js";
@@ -560,6 +562,10 @@ export async function buildApp(options: AppOptions): Promise<App> {
 
   await registerImportRoute(server, { db, cube, audit, detection, access });
 
+  // Signal boards and interventions: need to know from the same grants (core boardAccess).
+  const clock = options.clock ?? Date.now;
+  registerBoardRoutes(server, { db, access, policy, cube, clock });
+  registerInterventionRoutes(server, { db, access, policy, cube, releaser, contextOf, sendView, clock });
 
   const observations = new ObservationService({
     db,
