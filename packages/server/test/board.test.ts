@@ -299,3 +299,32 @@ describe("bad input is named", () => {
     expect(unknownArea.status).toBe(404);
   });
 });
+
+describe("the OpenAPI document", () => {
+  it("documents every board and intervention route under the tag field", async () => {
+    const r = await w.call("GET", "/api/openapi.json");
+    expect(r.status).toBe(200);
+    const paths = r.body.paths as Record<string, Record<string, { tags?: string[]; requestBody?: unknown }>>;
+    const expected: [string, string][] = [
+      ["/api/areas/{code}/signals", "get"],
+      ["/api/areas/{code}/signals", "post"],
+      ["/api/signals/{id}/responses", "post"],
+      ["/api/signals/{id}", "patch"],
+      ["/api/areas/{code}/actions", "get"],
+      ["/api/areas/{code}/actions", "post"],
+      ["/api/actions/{id}", "patch"],
+      ["/api/interventions", "get"],
+      ["/api/interventions", "post"],
+      ["/api/interventions/{id}", "get"],
+      ["/api/interventions/{id}", "patch"],
+      ["/api/interventions/{id}/agreements", "post"],
+      ["/api/interventions/{id}/agreements/{aid}", "patch"],
+      ["/api/interventions/{id}/effect", "get"],
+      ["/api/interventions/library", "get"],
+    ];
+    for (const [path, method] of expected) {
+      expect(paths[path]?.[method]?.tags, `${method} ${path}`).toEqual(["field"]);
+      if (method !== "get") expect(paths[path]![method]!.requestBody, `${method} ${path} body`).toBeDefined();
+    }
+  });
+});

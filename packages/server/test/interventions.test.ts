@@ -268,12 +268,22 @@ describe("the library", () => {
     const before = await w.call("GET", "/api/interventions/library?problem=eenzaamheid", w.sessions.fw02);
     expect(before.status, before.text).toBe(200);
     expect((before.body.interventions as Json[]).map((i) => i.id)).not.toContain(main);
+    // Sharing a finished intervention releases its outcome into the library: the request's record
+    // plus one release record per target indicator.
+    const count = await w.auditCount();
     const shared = await w.call("PATCH", `/api/interventions/${main}`, w.sessions.fw01, {
       status: "finished",
       shared: true,
       lessons: "Werkt het best met vaste vrijwilligers.",
     });
     expect(shared.status, shared.text).toBe(200);
+    expect((await w.auditCount()) - count).toBe(2);
+    const records = await w.db.read((ex) =>
+      ex.all<{ action: string; object: string }>(
+        "SELECT action, object FROM audit_log ORDER BY seq DESC LIMIT 2",
+      ),
+    );
+    expect(records.map((x) => x.action).sort()).toEqual(["intervention-outcome", "intervention-update"]);
     const lib = await w.callAudited(
       "GET",
       "/api/interventions/library?problem=eenzaamheid&areaType=buurt:large",
