@@ -325,3 +325,45 @@ describe("the library", () => {
     expect((await w.call("GET", "/api/interventions/library")).status).toBe(401);
   });
 });
+
+describe("the effect goes through the release function", () => {
+  it("leaves out comparison areas outside the caller's grants (no public open-data grant)", async () => {
+    // Last in this file: without the public grant, fw01 sees eenzaam_18plus in Almere-Haven only.
+    await w.app.admin.deleteGrant("public-open-data");
+    const r = await w.call(
+      "GET",
+      `/api/interventions/${main}/effect?indicator=${INDICATOR}`,
+      w.sessions.fw01,
+    );
+    expect(r.status, r.text).toBe(200);
+    expect(r.body.denied as number).toBeGreaterThan(0);
+    const comparison = r.body.comparison as { areas: { code: string }[]; mean: { value: number | null }[] };
+    expect(comparison.areas.length).toBeGreaterThan(0);
+    for (const a of comparison.areas) expect(a.code.startsWith("BU003401")).toBe(true);
+    expect(r.text).not.toMatch(/"code":"BU003402/);
+    // The same user's values API gives the same figures, so the same estimate.
+    const periods = (r.body.periods as { all: string[] }).all;
+    const series = await releasedSeries(w.sessions.fw01, periods);
+    expect([...series.keys()].every((c) => c.startsWith("BU003401"))).toBe(true);
+    const asSeries = (code: string): AreaSeries => ({ code, values: series.get(code) ?? new Map() });
+    const { before, after } = splitPeriods(periods, "2018-01-01", "2019-12-31");
+    const candidates = [...series.keys()].filter((c) => !TREATED.includes(c)).map(asSeries);
+    const matched = matchComparisonAreas({ treated: TREATED.map(asSeries), candidates, before, k: 5 });
+    expect(comparison.areas.map((a) => a.code)).toEqual(matched.map((m) => m.code));
+    const expected = differenceInDifferences({
+      treated: TREATED.map(asSeries),
+      comparison: matched.map((m) => asSeries(m.code)),
+      before,
+      after,
+    });
+    expect((r.body.estimate as Json).estimate).toBeCloseTo(expected.estimate!, 12);
+    // The police (health in GM0034, purpose samenwerking) see every buurt of Almere: nothing denied.
+    const police = await w.call(
+      "GET",
+      `/api/interventions/${main}/effect?indicator=${INDICATOR}`,
+      w.sessions.politie,
+    );
+    expect(police.status, police.text).toBe(200);
+    expect(police.body.denied).toBe(0);
+  });
+});
