@@ -8,6 +8,7 @@
  *        npm run bench -- --only dashboard [--quick]   (the dashboard in Chromium and Lighthouse)
  *        npm run bench -- --only vault [--quick]   (microdata import and profiles; --quick: 100k persons, no PostgreSQL)
  *        npm run bench -- --only detection   (a complete early-warning run on the bundled data)
+ *        npm run bench -- --only field-sync   (syncing 1,000 field observations over loopback HTTP)
  */
 import { spawnSync } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
@@ -35,6 +36,7 @@ const BENCHMARKS = [
   "spatial",
   "detection",
   "backtest",
+  "field-sync",
 ] as const;
 
 /** Minutes a benchmark may take (default 15): vault builds 18 M persons once and waits for a quiet machine. */

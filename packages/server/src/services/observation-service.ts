@@ -163,7 +163,8 @@ export class ObservationService {
   private readonly log: (message: string, error?: unknown) => void;
   private readonly dates: LocalDates;
   private readonly categories: ReadonlyMap<string, FieldCategory>;
-  private boundaries: Promise<{ division: number; list: PreparedBoundary[] }> | undefined;
+  private boundaries:
+    Promise<{ division: number; list: PreparedBoundary[]; info: Map<string, BuurtInfo> }> | undefined;
   /** Per division, the (indicator, period) slices that got observations not counted yet; the actors. */
   private readonly pending = new Map<number, Set<string>>();
   private readonly pendingActors = new Set<string>();
@@ -192,7 +193,11 @@ export class ObservationService {
   }
 
   /** The boundary division points snap to: config `field.division`, else the latest with buurt boundaries. */
-  private loadBoundaries(): Promise<{ division: number; list: PreparedBoundary[] }> {
+  private loadBoundaries(): Promise<{
+    division: number;
+    list: PreparedBoundary[];
+    info: Map<string, BuurtInfo>;
+  }> {
     this.boundaries ??= (async () => {
       const division = this.settings.division ?? (await latestBuurtDivision(this.db));
       if (division === undefined)
@@ -202,7 +207,8 @@ export class ObservationService {
         bbox: b.bbox,
         text: b.geometry,
       }));
-      return { division, list };
+      // Every buurt of the division with its wijk and gemeente: a batch needs no query per item.
+      return { division, list, info: await buurtInfo(this.db, division) };
     })();
     this.boundaries.catch(() => (this.boundaries = undefined));
     return this.boundaries;
@@ -229,7 +235,7 @@ export class ObservationService {
     location: { lon: number; lat: number; source: "gps" | "map" } | { postcode: string },
     cache?: Map<string, { buurt: string; division: number }>,
   ): Promise<Located> {
-    const { division } = await this.loadBoundaries();
+    const { division, info: buurten } = await this.loadBoundaries();
     if ("postcode" in location) {
       const pc6 = location.postcode.replace(/\s+/g, "").toUpperCase();
       if (!PC6.test(pc6))
@@ -239,7 +245,7 @@ export class ObservationService {
         );
       const found = cache?.get(pc6) ?? (await buurtOfPostcodes(this.db, [pc6], this.year())).get(pc6);
       if (!found) throw new LocationProblem("postcode", `postcode ${pc6} is not in the postcode table`);
-      const info = (await buurtInfo(this.db, division, [found.buurt])).get(found.buurt);
+      const info = buurten.get(found.buurt);
       if (!info)
         throw new LocationProblem(
           "postcode",
@@ -256,7 +262,7 @@ export class ObservationService {
     const snapped = await this.snapPoint(lon, lat);
     if (!snapped)
       throw new LocationProblem("", `lies outside every buurt of the boundaries of division ${division}`);
-    const info = (await buurtInfo(this.db, snapped.division, [snapped.code])).get(snapped.code);
+    const info = buurten.get(snapped.code);
     if (!info)
       throw new LocationProblem(
         "",

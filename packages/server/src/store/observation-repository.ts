@@ -294,13 +294,13 @@ export interface BuurtInfo {
   readonly gemeente: { readonly code: string; readonly name: string | null } | null;
 }
 
-/** Buurten of a division with their wijk and gemeente; unknown codes are left out. */
+/** Buurten of a division (all, or these codes) with their wijk and gemeente; unknown codes are left out. */
 export async function buurtInfo(
   db: Database,
   division: number,
-  codes: readonly string[],
+  codes?: readonly string[],
 ): Promise<Map<string, BuurtInfo>> {
-  if (codes.length === 0) return new Map();
+  if (codes?.length === 0) return new Map();
   const rows = await db.read((ex) =>
     ex.all<{
       code: string;
@@ -316,8 +316,8 @@ export async function buurtInfo(
        LEFT JOIN areas w ON w.code = b.parent_code AND w.division = b.division
        LEFT JOIN areas g ON g.code = b.gemeente_code AND g.division = b.division
        WHERE b.division = ? AND b.level = 'buurt'
-         AND b.code IN (SELECT unnest(from_json(?::JSON, '["VARCHAR"]')))`,
-      [division, JSON.stringify(codes)],
+         AND (? IS NULL OR b.code IN (SELECT unnest(from_json(?::JSON, '["VARCHAR"]'))))`,
+      [division, codes ? "x" : null, JSON.stringify(codes ?? [])],
     ),
   );
   return new Map(
