@@ -171,6 +171,8 @@ export class ObservationService {
   private timer: NodeJS.Timeout | undefined;
   private chain: Promise<void> = Promise.resolve();
   private closing = false;
+  /** Set while forgetting caches after a count delivery that registered no areas (boundaries unchanged). */
+  private ownDelivery = false;
 
   constructor(options: ObservationServiceOptions) {
     this.db = options.db;
@@ -183,7 +185,7 @@ export class ObservationService {
     this.categories = new Map(options.settings.categories.map((c) => [c.id, c]));
     // New boundaries (an import) replace the snapping cache.
     this.cube.onInvalidate(() => {
-      this.boundaries = undefined;
+      if (!this.ownDelivery) this.boundaries = undefined;
     });
   }
 
@@ -733,7 +735,12 @@ export class ObservationService {
       periods,
       report: { observations, slices: slices.length, gemeenten, full },
     });
-    this.cube.invalidate();
+    this.ownDelivery = areas.length === 0;
+    try {
+      this.cube.invalidate();
+    } finally {
+      this.ownDelivery = false;
+    }
     let valueCount = 0;
     for (const c of values.values()) valueCount += c.values.length;
     if (options.detect)
