@@ -124,7 +124,9 @@ export default function ProfilePage() {
               : t("board.focusNone", {
                   domain: t(`domain.${state.focus}`, { defaultValue: state.focus }),
                 })}{" "}
-            <StateLink patch={{ focus: undefined }}>{t("board.focusAll")}</StateLink>
+            <StateLink patch={{ focus: undefined }} className="button-link" data-testid="focus-all">
+              {t("board.focusAll")}
+            </StateLink>
           </p>
         )}
         <div className="profile-actions no-print">
