@@ -57,6 +57,12 @@ export const SourceSchema = z
       .boolean()
       .default(false)
       .describe("open data, published already disclosure-controlled by its publisher"),
+    personal: z
+      .boolean()
+      .optional()
+      .describe(
+        "whether its counts are about people (residents, households); absent: yes. A source that is not open passes minimum-frequency suppression only when false (e.g. reports about places: dumping, litter)",
+      ),
   })
   .strict();
 export type Source = z.infer<typeof SourceSchema>;

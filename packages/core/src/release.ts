@@ -226,16 +226,29 @@ export interface DisclosedFigure {
 }
 
 /**
- * Disclosure control for one figure. Open data was disclosure-controlled by its publisher and passes
- * unchanged; other counts below `minCount` (and ratios built on them) are suppressed.
+ * Whether a source's figures pass disclosure control unchanged: open data (disclosure-controlled by
+ * its publisher) and sources whose counts are not about people (`personal: false`, e.g. field
+ * reports about places). Access control applies to them all the same.
+ */
+export function disclosureExempt(source: {
+  readonly open: boolean;
+  readonly personal?: boolean | null;
+}): boolean {
+  return source.open || source.personal === false;
+}
+
+/**
+ * Disclosure control for one figure. Figures of an exempt source (`disclosureExempt`: open data, or
+ * counts that are not about people) pass unchanged; other counts below `minCount` (and ratios built
+ * on them) are suppressed.
  */
 export function discloseFigure(
   policy: ReleasePolicy,
   figure: RawFigure,
   kind: IndicatorKind,
-  sourceOpen: boolean,
+  exempt: boolean,
 ): DisclosedFigure {
-  if (sourceOpen) return { status: "released", ...figure };
+  if (exempt) return { status: "released", ...figure };
   const small = (n: number | null): boolean => n !== null && n < policy.minCount;
   const tooSmall =
     (kind === "count" && small(figure.value)) || small(figure.numerator) || small(figure.denominator);

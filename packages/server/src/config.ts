@@ -202,17 +202,20 @@ export const DEFAULT_FIELD_CATEGORIES = [
     id: "youth-hanging-around",
     label: { nl: "Hangjongeren", en: "Youth hanging around" },
     domain: "youth",
+    aboutPeople: true,
   },
   {
     id: "loneliness-signal",
     label: { nl: "Signaal van eenzaamheid", en: "Sign of loneliness" },
     domain: "health",
+    aboutPeople: true,
   },
   { id: "other", label: { nl: "Overig", en: "Other" }, domain: "physical-environment" },
 ] as const satisfies readonly {
   id: string;
   label: { nl: string; en: string };
   domain: (typeof DOMAINS)[number];
+  aboutPeople?: boolean;
 }[];
 
 const Label = (lang: string) =>
@@ -234,6 +237,12 @@ export const FieldCategorySchema = z
       .refine((id) => id !== "totaal", 'expected another id: "totaal" names the totals (veld_totaal_week)'),
     label: z.object({ nl: Label("Dutch"), en: Label("English") }).strict(),
     domain: z.enum(DOMAINS, { error: `expected one of the domains ${DOMAINS.join(", ")}` }),
+    aboutPeople: z
+      .boolean({ error: "expected true or false" })
+      .default(false)
+      .describe(
+        "observations about people (a sign of loneliness, youth hanging around): their counts get disclosure control (minimum frequency) and stay out of the totals",
+      ),
   })
   .strict();
 export type FieldCategory = z.infer<typeof FieldCategorySchema>;
@@ -248,7 +257,7 @@ export const FieldSchema = z
       .refine((list) => new Set(list.map((c) => c.id.replaceAll("-", "_"))).size === list.length, {
         error: "expected every category id once (ids that differ only in '-' and '_' count as the same)",
       })
-      .default(DEFAULT_FIELD_CATEGORIES.map((c) => ({ ...c, label: { ...c.label } })))
+      .default(DEFAULT_FIELD_CATEGORIES.map((c) => ({ aboutPeople: false, ...c, label: { ...c.label } })))
       .describe("observation categories: id, label {nl, en}, domain (default: the eight of ADR 0008)"),
     precisionMeters: int(0, 10_000)
       .default(100)

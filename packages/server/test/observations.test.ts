@@ -449,6 +449,67 @@ describe("counts as indicators", () => {
     expect(JSON.parse(runs[0]!.scope)).toMatchObject({ divisions: [2014] });
   });
 
+  it("releases a single report about a place, suppresses one about people and keeps it out of the totals", async () => {
+    // A buurt of WK003401 with no observations yet: its counts are exactly what this test sends.
+    const [fresh] = await db.read((ex) =>
+      ex.all<{ code: string }>(
+        `SELECT a.code FROM areas a JOIN area_geometries g ON g.code = a.code AND g.division = a.division
+         WHERE a.division = 2014 AND a.level = 'buurt' AND a.parent_code = 'WK003401'
+           AND a.code NOT IN (SELECT area_code FROM observations) ORDER BY a.code LIMIT 1`,
+      ),
+    );
+    expect(fresh, "a buurt of WK003401 without observations").toBeDefined();
+    const point = await interiorPoint(fresh!.code, 2014);
+    const at = hoursAgo(2);
+    const results = await sync("wijkwerker", [
+      { id: newId("p"), category: "dumping", observedAt: at, location: { ...point, source: "gps" } },
+      {
+        id: newId("p"),
+        category: "loneliness-signal",
+        observedAt: at,
+        location: { ...point, source: "gps" },
+      },
+    ]);
+    expect(results.map((r) => r.status)).toEqual(["stored", "stored"]);
+    await app.observations.flush();
+    const week = isoWeekOf(
+      new Intl.DateTimeFormat("en-CA", { timeZone: "Europe/Amsterdam" }).format(
+        new Date(now - 2 * 3_600_000),
+      ),
+    );
+    const s = await session("wijkwerker");
+    const cell = async (indicator: string) => {
+      const r = await call(
+        "GET",
+        `/api/indicators/${indicator}/values?level=buurt&parent=WK003401&division=2014&period=${week}`,
+        s,
+      );
+      expect(r.status, `${indicator}: ${JSON.stringify(r.body)}`).toBe(200);
+      return (r.body.values as { code: string; status: string; value: number | null }[]).find(
+        (v) => v.code === fresh!.code,
+      );
+    };
+    // Dumping is a report about a place: one is released as one (below the minimum frequency of 10).
+    expect(await cell("veld_dumping_week")).toMatchObject({ status: "released", value: 1 });
+    // A sign of loneliness is about a person: one is below the minimum frequency and suppressed.
+    const lonely = await cell("veld_loneliness_signal_week");
+    expect(lonely?.status).toBe("suppressed");
+    expect(lonely?.value ?? null).toBeNull();
+    // The total counts places only, or total − dumping would give the suppressed count away.
+    expect(await cell("veld_totaal_week")).toMatchObject({ status: "released", value: 1 });
+    const sources = await db.read((ex) =>
+      ex.all<{ indicator: string; source: string; personal: boolean }>(
+        `SELECT i.id AS indicator, s.id AS source, s.personal FROM indicators i JOIN sources s ON s.id = i.source_id
+         WHERE i.id IN ('veld_dumping_week', 'veld_loneliness_signal_week', 'veld_totaal_week') ORDER BY i.id`,
+      ),
+    );
+    expect(sources).toEqual([
+      { indicator: "veld_dumping_week", source: "veldwaarnemingen", personal: false },
+      { indicator: "veld_loneliness_signal_week", source: "veldwaarnemingen-personen", personal: true },
+      { indicator: "veld_totaal_week", source: "veldwaarnemingen", personal: false },
+    ]);
+  });
+
   it("follow the grants: the field worker sees WK003401, not WK003402; anonymous sees nothing", async () => {
     const s = await session("wijkwerker");
     const own = await call(

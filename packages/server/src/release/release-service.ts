@@ -9,6 +9,7 @@ import {
   areaInScope,
   decideAccess,
   discloseFigure,
+  disclosureExempt,
   type Actor,
   type AreaLevel,
   type DisclosureStatus,
@@ -293,7 +294,7 @@ export class Releaser {
           this.policy,
           { value: t.observed, numerator: num, denominator: den },
           ind.kind,
-          ind.source.open,
+          disclosureExempt(ind.source),
         );
         if (d.status === "released")
           tests.push({ ...t, status: "released", attribution: ind.source.attribution });
@@ -490,7 +491,7 @@ export class Releaser {
           denominator: null,
           derived: ref.derived,
         };
-      const d = discloseFigure(this.policy, ref, ind.kind, ind.source.open);
+      const d = discloseFigure(this.policy, ref, ind.kind, disclosureExempt(ind.source));
       return {
         code: ref.code,
         status: d.status,
@@ -514,7 +515,7 @@ export class Releaser {
         deniedReason ??= access.reason;
         continue;
       }
-      const d = discloseFigure(this.policy, v, ind.kind, ind.source.open);
+      const d = discloseFigure(this.policy, v, ind.kind, disclosureExempt(ind.source));
       if (d.status === "released") released++;
       else suppressed++;
       out.push({

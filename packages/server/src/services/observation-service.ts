@@ -542,8 +542,8 @@ export class ObservationService {
         id: observationIndicatorId("totaal", frequency),
         name: { nl: `Veldwaarnemingen, totaal ${per.nl}`, en: `Field observations, total ${per.en}` },
         definition: {
-          nl: `Aantal waarnemingen van alle categorieën die veldwerkers in de buurt vastlegden, ${per.nl} (tijdzone ${this.settings.timeZone}).`,
-          en: `Number of observations of every category that field workers recorded in the area, ${per.en} (time zone ${this.settings.timeZone}).`,
+          nl: `Aantal waarnemingen over de openbare ruimte en woningen (alle categorieën behalve die over mensen) die veldwerkers in de buurt vastlegden, ${per.nl} (tijdzone ${this.settings.timeZone}).`,
+          en: `Number of observations about public space and housing (every category except those about people) that field workers recorded in the area, ${per.en} (time zone ${this.settings.timeZone}).`,
         },
         unit: "aantal",
         domain: "physical-environment",
@@ -642,6 +642,9 @@ export class ObservationService {
       observations += n;
       add(observationIndicatorId(category, "week"), week, area, n);
       add(observationIndicatorId(category, "maand"), month, area, n);
+      // Totals count reports about places only: with observations about people in them, a total
+      // minus the (unsuppressed) place categories would give away a suppressed count about people.
+      if (this.categories.get(category)!.aboutPeople) continue;
       add(observationIndicatorId("totaal", "week"), week, area, n);
       add(observationIndicatorId("totaal", "maand"), month, area, n);
     }
@@ -716,25 +719,41 @@ export class ObservationService {
       parentCode: null,
       geometry: null,
     }));
-    const periods = [...new Set(slices.map((s) => s.period))].sort();
-    const digest = createHash("sha256")
-      .update(JSON.stringify([...values].map(([id, c]) => [id, c.areaCodes, c.periods, c.values])))
-      .digest("hex");
-    const result = await writeDelivery(this.db, {
-      source: OBSERVATION_SOURCE,
-      fileName: `veldwaarnemingen-${division}`,
-      fileSha256: digest,
-      mappingSha256: "observations",
-      division,
-      rows: observations,
-      areas,
-      // Names come with the areas; borrowing names compares every division with every other.
-      deferNames: true,
-      indicators: metas,
-      values,
-      periods,
-      report: { observations, slices: slices.length, gemeenten, full },
-    });
+    // Two sources: reports about places (counts released without a minimum frequency) and
+    // observations about people (disclosure control as for any count about people).
+    const aboutPeople = new Set(
+      [...this.categories.values()]
+        .filter((c) => c.aboutPeople)
+        .flatMap((c) => [observationIndicatorId(c.id, "week"), observationIndicatorId(c.id, "maand")]),
+    );
+    let deliveryId: number | null = null;
+    for (const source of [OBSERVATION_SOURCE, OBSERVATION_PEOPLE_SOURCE]) {
+      const people = source === OBSERVATION_PEOPLE_SOURCE;
+      const part = new Map([...values].filter(([id]) => aboutPeople.has(id) === people));
+      if (part.size === 0) continue;
+      const partSlices = slices.filter((s) => part.has(s.id));
+      const periods = [...new Set(partSlices.map((s) => s.period))].sort();
+      const digest = createHash("sha256")
+        .update(JSON.stringify([...part].map(([id, c]) => [id, c.areaCodes, c.periods, c.values])))
+        .digest("hex");
+      const result = await writeDelivery(this.db, {
+        source,
+        fileName: `${source.id}-${division}`,
+        fileSha256: digest,
+        mappingSha256: "observations",
+        division,
+        rows: observations,
+        // The gemeenten are registered once, with the first delivery.
+        areas: deliveryId === null ? areas : [],
+        // Names come with the areas; borrowing names compares every division with every other.
+        deferNames: true,
+        indicators: metas.filter((m) => part.has(m.id)),
+        values: part,
+        periods,
+        report: { observations, slices: partSlices.length, gemeenten, full },
+      });
+      deliveryId ??= result.deliveryId;
+    }
     this.ownDelivery = areas.length === 0;
     try {
       this.cube.invalidate();
@@ -747,11 +766,15 @@ export class ObservationService {
       await this.detection
         .run({ trigger: "observations", actor: options.actor, indicators: ids, divisions: [division] })
         .catch((e: unknown) => this.log("detection run after observations failed", e));
-    return { slices: slices.length, values: valueCount, deliveryId: result.deliveryId };
+    return { slices: slices.length, values: valueCount, deliveryId };
   }
 }
 
-/** The source registered with the count indicators. */
+/**
+ * The source of the count indicators of reports about places (dumping, litter, vandalism…): not
+ * open (need to know applies), but its counts are not about people, so they pass without a minimum
+ * frequency (core `disclosureExempt`): one report of dumping in a buurt this week is worth seeing.
+ */
 export const OBSERVATION_SOURCE: Source = {
   id: OBSERVATION_SOURCE_ID,
   name: "Veldwaarnemingen (wijkradar)",
@@ -759,6 +782,18 @@ export const OBSERVATION_SOURCE: Source = {
   attribution: "Bron: veldwaarnemingen gemeente (wijkradar)",
   licence: "niet open: alleen voor wie toegang heeft",
   open: false,
+  personal: false,
+};
+
+/** The source of observations about people (a sign of loneliness…): counts get disclosure control. */
+export const OBSERVATION_PEOPLE_SOURCE: Source = {
+  id: `${OBSERVATION_SOURCE_ID}-personen`,
+  name: "Veldwaarnemingen over mensen (wijkradar)",
+  publisher: "Gemeente (veldwerkers)",
+  attribution: "Bron: veldwaarnemingen gemeente (wijkradar)",
+  licence: "niet open: alleen voor wie toegang heeft",
+  open: false,
+  personal: true,
 };
 
 function kindText(kind: NoteFindingKind): string {

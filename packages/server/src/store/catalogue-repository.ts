@@ -12,6 +12,8 @@ export interface SourceRow {
   readonly licence: string;
   readonly url: string | null;
   readonly open: boolean;
+  /** Whether its counts are about people; null: not said (yes). See core `disclosureExempt`. */
+  readonly personal: boolean | null;
 }
 
 export interface IndicatorRow {
@@ -54,11 +56,12 @@ interface RawIndicator {
   licence: string;
   url: string | null;
   open: boolean;
+  personal: boolean | null;
 }
 
 const INDICATOR_SQL = `
   SELECT i.*, p.periods, p.levels, p.periods_by_level,
-         s.name AS s_name, s.publisher, s.attribution, s.licence, s.url, s.open
+         s.name AS s_name, s.publisher, s.attribution, s.licence, s.url, s.open, s.personal
   FROM indicators i JOIN sources s ON s.id = i.source_id
   LEFT JOIN (
     SELECT indicator_id,
@@ -93,6 +96,7 @@ function toIndicator(r: RawIndicator): IndicatorRow {
       licence: r.licence,
       url: r.url,
       open: r.open,
+      personal: r.personal,
     },
   };
 }

@@ -122,8 +122,8 @@ export async function catalogueEntries(db: Database, ids: readonly string[]): Pr
 async function upsertCatalogue(ex: Executor, d: DeliveryInput): Promise<void> {
   const s = d.source;
   await ex.run(
-    `INSERT OR REPLACE INTO sources (id, name, publisher, attribution, licence, url, open) VALUES (?, ?, ?, ?, ?, ?, ?)`,
-    [s.id, s.name, s.publisher, s.attribution, s.licence, s.url ?? null, s.open],
+    `INSERT OR REPLACE INTO sources (id, name, publisher, attribution, licence, url, open, personal) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+    [s.id, s.name, s.publisher, s.attribution, s.licence, s.url ?? null, s.open, s.personal ?? null],
   );
   if (d.indicators.length === 0) return;
   // One statement for the whole catalogue of the delivery: a statement per indicator costs ~8 ms each.

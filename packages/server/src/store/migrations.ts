@@ -234,6 +234,13 @@ export const MIGRATIONS: readonly Migration[] = [
         created_at TIMESTAMP NOT NULL, updated_at TIMESTAMP NOT NULL)`,
     ],
   },
+  {
+    version: 7,
+    name: "sources: whether their counts are about people (disclosure control of field reports)",
+    // NULL: not said, treated as yes. False only for counts of reports about places (core
+    // `disclosureExempt`): they pass minimum-frequency suppression; access control still applies.
+    sql: [`ALTER TABLE sources ADD COLUMN personal BOOLEAN`],
+  },
 ];
 
 /** The schema version this build expects. */
