@@ -288,7 +288,7 @@ describe("signal boards and interventions in the dashboard", () => {
     if (await page.locator("[data-testid=effect-chart]").count())
       await page.locator("[data-testid=effect-chart][data-drawn=true]").first().waitFor();
     expect(await axeViolations(page)).toEqual([]);
-    await screenshot(page, "desktop-intervention");
+    await screenshot(page, "desktop-intervention", "docs/img/dashboard-intervention.png");
 
     // The list has it; the library searches shared ones.
     await open("/?v=interventions");
@@ -312,7 +312,7 @@ describe("signal boards and interventions in the dashboard", () => {
       await openBoard(haven);
       await page.locator("[data-testid=signal]").first().waitFor();
       await phoneChecks("board");
-      await screenshot(page, "phone-board");
+      await screenshot(page, "phone-board", "docs/img/dashboard-board-phone.png");
     } finally {
       await page.setViewportSize(DESKTOP);
     }
