@@ -140,6 +140,11 @@ describe("the server serves the dashboard build", () => {
       expect(res.headers.get("x-frame-options"), path).toBe("DENY");
       expect(await res.text(), path).toBe(FIELD_INDEX);
     }
+    // "Mijn locatie": the field app may ask for the position, the dashboard may not.
+    const field = await get("/veld/", { accept: "text/html" });
+    expect(field.headers.get("permissions-policy")).toContain("geolocation=(self)");
+    const dashboard = await get("/", { accept: "text/html" });
+    expect(dashboard.headers.get("permissions-policy")).toContain("geolocation=()");
     // Not a prefix match on the name: /veldwerk is a dashboard view.
     const other = await get("/veldwerk", { accept: "text/html" });
     expect(await other.text()).toBe(INDEX);

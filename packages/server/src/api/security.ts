@@ -138,6 +138,9 @@ const isDocsPath = (url: string): boolean => {
 /** Features of the browser the dashboard never uses: denied to it and to anything framed in it. */
 export const PERMISSIONS_POLICY = "camera=(), microphone=(), geolocation=(), payment=(), usb=()";
 
+/** The field app (/veld/) asks for the position of an observation ("mijn locatie"): its own origin only. */
+export const FIELD_PERMISSIONS_POLICY = "camera=(), microphone=(), geolocation=(self), payment=(), usb=()";
+
 /**
  * What the log never holds: credentials and session material in request and response headers, and
  * secret fields of a logged body. Fastify's default request serializer logs method, URL, host and
@@ -202,7 +205,9 @@ export async function registerSecurity(server: FastifyInstance, options: Securit
   });
   const docsPolicy = contentSecurityPolicy(tls, docsDirectives());
   server.addHook("onRequest", (request, reply, done) => {
-    reply.header("permissions-policy", PERMISSIONS_POLICY);
+    const path = request.url.split("?")[0] ?? "";
+    const field = path === "/veld" || path.startsWith("/veld/");
+    reply.header("permissions-policy", field ? FIELD_PERMISSIONS_POLICY : PERMISSIONS_POLICY);
     // Helmet has set its header on the raw response already (in its own onRequest hook, added first).
     if (isDocsPath(request.url)) reply.raw.setHeader("content-security-policy", docsPolicy);
     done();

@@ -140,6 +140,13 @@ export function HomeScreen() {
       timeStyle: "short",
     }).format(new Date(iso));
   const view = load.kind === "shown" ? load.stored.view : undefined;
+  /** A released weekly count, or what stands in its place. */
+  const figure = (w: { status: string; value: number | null } | undefined): string =>
+    w?.status === "released" && w.value !== null
+      ? fmt.format(w.value)
+      : t(
+          `field.home.status.${w?.status === "denied" ? "denied" : w?.status === "suppressed" ? "suppressed" : "missing"}`,
+        );
   const code = view?.area.code || area?.code;
 
   return (
@@ -174,11 +181,11 @@ export function HomeScreen() {
             <h2 id="f-state">{t("field.home.state")}</h2>
             <p data-testid="signal">
               {view.signal?.severity
-                ? t("field.home.signal", {
+                ? t(view.signal.domains.length > 0 ? "field.home.signal" : "field.home.signalPlain", {
                     severity: t(`field.severity.${view.signal.severity}`, {
                       defaultValue: view.signal.severity,
                     }),
-                    domains: (view.signal.domains ?? [])
+                    domains: view.signal.domains
                       .map((d) => t(`field.domain.${d}`, { defaultValue: d }))
                       .join(", "),
                   })
@@ -191,12 +198,11 @@ export function HomeScreen() {
               <ul className="f-list" data-testid="alerts">
                 {view.alerts.top.slice(0, 3).map((a) => (
                   <li key={a.id}>
-                    <a href={`/?v=alert&id=${a.id}`}>
-                      {a.indicatorName ?? a.title ?? a.indicatorId ?? `#${a.id}`}
-                    </a>
+                    <a href={`/?v=alert&id=${a.id}`}>{a.indicatorId ?? `#${a.id}`}</a>
                     {a.severity
                       ? ` · ${t(`field.severity.${a.severity}`, { defaultValue: a.severity })}`
                       : ""}
+                    {a.domain ? ` · ${t(`field.domain.${a.domain}`, { defaultValue: a.domain })}` : ""}
                     {a.period ? ` · ${a.period}` : ""}
                   </li>
                 ))}
@@ -214,27 +220,39 @@ export function HomeScreen() {
                 <thead>
                   <tr>
                     <th scope="col">{t("field.home.category")}</th>
-                    <th scope="col">{t("field.home.count")}</th>
+                    <th scope="col">{t("field.home.thisWeek")}</th>
+                    <th scope="col">{t("field.home.fourWeeks")}</th>
                   </tr>
                 </thead>
                 <tbody>
-                  {view.counts.map((c) => (
-                    <tr key={c.category} data-category={c.category} data-status={c.status}>
-                      <th scope="row">{categoryLabel(categories, c.category, lang)}</th>
-                      <td>
-                        {c.status === "value" && typeof c.value === "number"
-                          ? fmt.format(c.value)
-                          : t(`field.home.status.${c.status === "denied" ? "denied" : "suppressed"}`)}
-                      </td>
-                    </tr>
-                  ))}
+                  {view.counts.map((c) => {
+                    const last = c.weeks[c.weeks.length - 1];
+                    const all = c.weeks.every((w) => w.status === "released" && w.value !== null);
+                    const total = c.weeks.reduce((sum, w) => sum + (w.value ?? 0), 0);
+                    const label =
+                      c.category === "totaal"
+                        ? t("field.home.total")
+                        : (c.label?.[lang] ?? categoryLabel(categories, c.category, lang));
+                    return (
+                      <tr key={c.category} data-category={c.category}>
+                        <th scope="row">{label}</th>
+                        <td data-status={last?.status}>{figure(last)}</td>
+                        <td data-status={all ? "released" : "partial"}>
+                          {all ? fmt.format(total) : t("field.home.status.partial")}
+                        </td>
+                      </tr>
+                    );
+                  })}
                 </tbody>
               </table>
             )}
             <p className="f-source" data-testid="counts-source">
               {t("field.home.source", {
-                source: view.counts[0]?.source ?? view.source ?? "veldwaarnemingen",
-                period: view.counts[0]?.period ?? view.period ?? t("field.home.lastWeeks"),
+                source: view.source,
+                period:
+                  view.weeks.length > 0
+                    ? `${view.weeks[0]} – ${view.weeks[view.weeks.length - 1]}`
+                    : t("field.home.lastWeeks"),
               })}
             </p>
           </section>

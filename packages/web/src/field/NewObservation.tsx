@@ -55,6 +55,11 @@ export function NewObservation() {
     void currentArea(db).then(setArea);
   }, [db]);
 
+  // The form is usable from its first paint (categories bundled): bench/field-load.ts waits for this.
+  useEffect(() => {
+    performance.mark("wijkradar:field-ready");
+  }, []);
+
   const findings = note ? screenNote(note) : [];
   const kinds = [...new Set(findings.map((f) => f.kind))];
 

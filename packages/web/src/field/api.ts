@@ -47,34 +47,38 @@ export interface Located {
   readonly lat?: number;
 }
 
-/** A figure of the quick view: released (a value) or not (suppressed, denied), with source and period. */
+/** A released weekly figure of the quick view: a value, or suppressed / denied / missing. */
+export interface QuickWeek {
+  readonly period: string;
+  readonly status: string;
+  readonly value: number | null;
+}
+
+/** Observation counts of one category (or "totaal") for the last weeks. */
 export interface QuickCount {
   readonly category: string;
-  readonly status: string;
-  readonly value?: number | null;
-  readonly period?: string;
-  readonly source?: string;
+  readonly label?: { readonly nl: string; readonly en: string };
+  readonly weeks: readonly QuickWeek[];
 }
 
 export interface QuickAlert {
   readonly id: number;
   readonly severity?: string;
   readonly indicatorId?: string;
-  readonly indicatorName?: string;
-  readonly title?: string;
+  readonly domain?: string;
   readonly period?: string;
-  readonly areaCode?: string;
 }
 
 export interface QuickView {
   readonly area: { readonly code: string; readonly name: string; readonly level: string };
   readonly parents: readonly { readonly code: string; readonly name: string; readonly level: string }[];
-  readonly signal?: { readonly severity?: string; readonly domains?: readonly string[] } | null;
+  readonly signal: { readonly severity?: string; readonly domains: readonly string[] } | null;
   readonly alerts: { readonly count: number; readonly top: readonly QuickAlert[] };
   readonly counts: readonly QuickCount[];
-  /** Source and period of the counts as a whole, when the server gives them once. */
-  readonly source?: string;
-  readonly period?: string;
+  /** The weeks of the counts (ISO weeks, oldest first). */
+  readonly weeks: readonly string[];
+  /** Where the counts come from (the source's attribution). */
+  readonly source: string;
 }
 
 /** What the server answered, read leniently: fields it names differently are looked up by alias. */
@@ -107,68 +111,69 @@ export function readLocated(raw: unknown): Located {
   };
 }
 
-/** Normalises the answer of GET /api/field/area/:code. */
+/** Normalises the answer of GET /api/field/area/:code (observations-route.ts). */
 export function readQuickView(raw: unknown): QuickView {
   const r = obj(raw);
   const area = obj(r.area);
-  const alerts = obj(r.alerts ?? r.openAlerts);
-  const rawCounts = r.observations ?? r.counts ?? [];
-  const counts: QuickCount[] = [];
-  const countsObj = obj(rawCounts);
-  const list = Array.isArray(rawCounts)
-    ? rawCounts
-    : Array.isArray(countsObj.categories)
-      ? countsObj.categories
-      : Array.isArray(countsObj.counts)
-        ? countsObj.counts
-        : [];
-  for (const c of list as unknown[]) {
-    const o = obj(c);
-    const category = str(o.category ?? o.id);
-    if (!category) continue;
-    counts.push({
-      category,
-      status: str(o.status) ?? (num(o.value ?? o.count) !== undefined ? "value" : "suppressed"),
-      value: num(o.value ?? o.count) ?? null,
-      period: str(o.period) ?? str(countsObj.period),
-      source: str(o.source) ?? str(countsObj.source),
-    });
-  }
-  const signal = obj(r.signal ?? r.latestSignal);
+  const alerts = obj(r.alerts);
+  const obs = obj(r.observations);
+  const list = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
+  const signal = r.signal ? obj(r.signal) : undefined;
   return {
     area: {
       code: str(area.code) ?? "",
       name: str(area.name) ?? str(area.code) ?? "",
       level: str(area.level) ?? "buurt",
     },
-    parents: ((Array.isArray(r.parents) ? r.parents : Array.isArray(r.chain) ? r.chain : []) as unknown[])
-      .map((p) => ({ ...areaRef(p), level: str(obj(p).level) ?? "" }))
-      .filter((p): p is { code: string; name: string; level: string } => typeof p.code === "string"),
-    signal: Object.keys(signal).length
+    parents: list(r.parents).flatMap((p) => {
+      const ref = areaRef(p);
+      return ref ? [{ ...ref, level: str(obj(p).level) ?? "" }] : [];
+    }),
+    signal: signal
       ? {
           severity: str(signal.severity),
-          domains: Array.isArray(signal.domains) ? signal.domains.map(String) : undefined,
+          domains: list(signal.domainsFlagged ?? signal.domains).map(String),
         }
       : null,
     alerts: {
-      count: num(alerts.count) ?? 0,
-      top: ((Array.isArray(alerts.top) ? alerts.top : []) as unknown[]).map((a) => {
+      count: num(alerts.open ?? alerts.count) ?? 0,
+      top: list(alerts.top).map((a) => {
         const o = obj(a);
-        const indicator = obj(o.indicator);
         return {
           id: num(o.id) ?? 0,
           severity: str(o.severity),
-          indicatorId: str(o.indicatorId) ?? str(indicator.id),
-          indicatorName: str(o.indicatorName) ?? str(obj(indicator.name).nl) ?? str(indicator.name),
-          title: str(o.title),
+          indicatorId: str(o.indicatorId),
+          domain: str(o.domain),
           period: str(o.period),
-          areaCode: str(o.areaCode),
         };
       }),
     },
-    counts,
-    source: str(countsObj.source) ?? str(r.source),
-    period: str(countsObj.period) ?? str(r.period),
+    counts: list(obs.counts).flatMap((c) => {
+      const o = obj(c);
+      const category = str(o.category);
+      if (!category) return [];
+      const label = obj(o.label);
+      return [
+        {
+          category,
+          label: str(label.nl) ? { nl: str(label.nl)!, en: str(label.en) ?? str(label.nl)! } : undefined,
+          weeks: list(o.weeks).map((w) => {
+            const x = obj(w);
+            return {
+              period: str(x.period) ?? "",
+              status: str(x.status) ?? "missing",
+              value: num(x.value) ?? null,
+            };
+          }),
+        },
+      ];
+    }),
+    weeks: list(obs.weeks).map(String),
+    // The attribution says "Bron: …" itself; the screen adds its own word for it.
+    source: (str(obj(obs.source).attribution) ?? str(obs.source) ?? "veldwaarnemingen").replace(
+      /^(bron|source):\s*/i,
+      "",
+    ),
   };
 }
 
