@@ -9,6 +9,7 @@
  *        npm run bench -- --only vault [--quick]   (microdata import and profiles; --quick: 100k persons, no PostgreSQL)
  *        npm run bench -- --only detection   (a complete early-warning run on the bundled data)
  *        npm run bench -- --only field-sync   (syncing 1,000 field observations over loopback HTTP)
+ *        npm run bench -- --only field-load   (the field app's first load at 375×812 over Fast 3G, in Chromium)
  */
 import { spawnSync } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
@@ -37,6 +38,7 @@ const BENCHMARKS = [
   "detection",
   "backtest",
   "field-sync",
+  "field-load",
 ] as const;
 
 /** Minutes a benchmark may take (default 15): vault builds 18 M persons once and waits for a quiet machine. */
