@@ -320,4 +320,34 @@ describe("the field app at 375×812", () => {
     await page.locator(`[data-testid=outbox-item][data-id="${id}"][data-state=synced]`).waitFor();
     expect(await rowsWithId(id)).toBe(1);
   });
+  it("keeps the outbox when the session ended while offline, and sends it after a new login", async () => {
+    await page.goto(`${s.base}/veld/?s=new`);
+    await page.locator("[data-testid=new-observation][data-ready=true]").waitFor();
+    await s.context.setOffline(true);
+    await page.locator("[data-testid=net-state][data-online=false]").waitFor();
+    await page.locator("button[data-category=nuisance]").click();
+    await page.locator("[data-testid=use-gps]").click();
+    await page.locator("[data-testid=where][data-snap=later]").waitFor();
+    await page.locator("[data-testid=save]").click();
+    await page.locator("[data-testid=saved]").waitFor();
+    const userId = (await s.app.admin.users()).find((u) => u.username === "wijkwerker")!.id;
+    await s.app.auth.endUserSessions(userId, "ended by an administrator");
+
+    await s.context.setOffline(false);
+    const again = page.locator("[data-testid=login-needed] h2", { hasText: nl("field.login.again") });
+    await again.waitFor();
+    await page.locator("[data-testid=tab-outbox]").click();
+    const waiting = page.locator("[data-testid=outbox-item][data-state=waiting]");
+    expect(await waiting.count()).toBe(1);
+    const id = (await waiting.getAttribute("data-id"))!;
+    expect(await rowsWithId(id)).toBe(0);
+    await shellViolations("the login after an ended session");
+
+    await page.locator("#f-username").fill("wijkwerker");
+    await page.locator("#f-password").fill(accounts.get("wijkwerker")!.password);
+    await page.locator("[data-testid=field-login-submit]").click();
+    await page.locator(`[data-testid=outbox-item][data-id="${id}"][data-state=synced]`).waitFor();
+    expect(await page.locator("[data-testid=login-needed]").count()).toBe(0);
+    expect(await rowsWithId(id)).toBe(1);
+  });
 });

@@ -76,4 +76,52 @@ describe("the dashboard build ensured by the test setup", () => {
     expect(res.headers.get("cache-control")).toBe("public, max-age=31536000, immutable");
     expect(await res.text()).toBe(readFileSync(join(dir, script!.slice(1)), "utf8"));
   });
+  it("has the field app: its page, a manifest and a service worker that precaches its shell only", async (ctx) => {
+    sameBuild(ctx);
+    const page = readFileSync(join(dir, "veld", "index.html"), "utf8");
+    const res = await fetch(`${base}/veld/`, { headers: { accept: "text/html" } });
+    expect(res.status).toBe(200);
+    expect(await res.text()).toBe(page);
+    expect(page).toContain('<link rel="manifest" href="/manifest.webmanifest"');
+    // Strict CSP: no inline script in either page; the dashboard is not the installable app.
+    for (const html of [page, readFileSync(join(dir, "index.html"), "utf8")])
+      expect(html).not.toMatch(/<script(?![^>]*\bsrc=)[^>]*>/);
+    expect(readFileSync(join(dir, "index.html"), "utf8")).not.toContain('rel="manifest"');
+
+    const manifest = JSON.parse(readFileSync(join(dir, "manifest.webmanifest"), "utf8")) as {
+      name: string;
+      start_url: string;
+      scope: string;
+      lang: string;
+      display: string;
+      icons: { src: string; sizes: string; purpose?: string }[];
+    };
+    expect(manifest).toMatchObject({ name: "wijkradar veld", start_url: "/veld/", scope: "/", lang: "nl" });
+    expect(manifest.display).toBe("standalone");
+    expect(manifest.icons.map((i) => i.sizes).sort()).toEqual(["192x192", "512x512", "512x512"]);
+    expect(manifest.icons.some((i) => i.purpose === "maskable")).toBe(true);
+    for (const icon of manifest.icons) {
+      const png = readFileSync(join(dir, icon.src.slice(1)));
+      expect(png.subarray(1, 4).toString("latin1"), icon.src).toBe("PNG");
+      const [w, h] = [png.readUInt32BE(16), png.readUInt32BE(20)];
+      expect(`${w}x${h}`, icon.src).toBe(icon.sizes);
+    }
+
+    // The precache: the field page and every script and stylesheet it loads, nothing of the dashboard
+    // alone (its entry), no MapLibre, no API.
+    const sw = readFileSync(join(dir, "sw.js"), "utf8");
+    const precached = [...sw.matchAll(/url:"([^"]+)"/g)].map((m) => m[1]!);
+    expect(precached).toContain("veld/index.html");
+    const loaded = [...page.matchAll(/(?:src|href)="\/(assets\/[^"]+)"/g)].map((m) => m[1]!);
+    expect(loaded.length).toBeGreaterThan(0);
+    for (const file of loaded) expect(precached, file).toContain(file);
+    const dashboardEntry = /<script type="module" crossorigin src="\/([^"]+)"/.exec(
+      readFileSync(join(dir, "index.html"), "utf8"),
+    )?.[1];
+    expect(precached).not.toContain(dashboardEntry);
+    expect(precached).not.toContain("index.html");
+    expect(precached.filter((u) => /maplibre|^api\//.test(u))).toEqual([]);
+    const swRes = await fetch(`${base}/sw.js`);
+    expect(swRes.headers.get("cache-control")).toBe("no-cache");
+  });
 });
