@@ -288,6 +288,11 @@ describe("signal boards and interventions in the dashboard", () => {
     if (await page.locator("[data-testid=effect-chart]").count())
       await page.locator("[data-testid=effect-chart][data-drawn=true]").first().waitFor();
     expect(await axeViolations(page)).toEqual([]);
+    // The README shows the follow-up: the effect section at the top of the screen.
+    await page
+      .locator("[data-testid=effect]")
+      .first()
+      .evaluate((e) => e.scrollIntoView({ block: "start" }));
     await screenshot(page, "desktop-intervention", "docs/img/dashboard-intervention.png");
 
     // The list has it; the library searches shared ones.

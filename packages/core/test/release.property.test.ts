@@ -9,6 +9,7 @@ import {
   grantAppliesTo,
   grantsOf,
   discloseFigure,
+  disclosureExempt,
   OPEN_DATA_POLICY,
   type Actor,
   type FigureSubject,
@@ -220,6 +221,16 @@ describe("discloseFigure (properties)", () => {
       }),
       RUNS,
     );
+  });
+
+  it("exempts open sources and sources whose counts are not about people, nothing else", () => {
+    expect(disclosureExempt({ open: true })).toBe(true);
+    expect(disclosureExempt({ open: true, personal: true })).toBe(true);
+    expect(disclosureExempt({ open: false, personal: false })).toBe(true);
+    // Not said (an older source, a mapping file without the field): about people.
+    expect(disclosureExempt({ open: false })).toBe(false);
+    expect(disclosureExempt({ open: false, personal: null })).toBe(false);
+    expect(disclosureExempt({ open: false, personal: true })).toBe(false);
   });
 
   it("passes figures of open sources unchanged", () => {

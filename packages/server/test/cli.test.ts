@@ -120,29 +120,42 @@ describe("wijkradar CLI", () => {
   });
 
   it("runs as a real process: import, then serve, answer HTTP, stop on SIGTERM", async () => {
+    // The test runner's own WIJKRADAR_* switches (e.g. WIJKRADAR_UPDATE_SCREENSHOTS) are unknown to
+    // wijkradar, which refuses unknown WIJKRADAR_* variables (exit 78): the processes get none.
+    const childEnv = Object.fromEntries(
+      Object.entries(process.env).filter(([k]) => !k.startsWith("WIJKRADAR_")),
+    );
     const dir = tempDir();
     const db = join(dir, "w.duckdb");
     const mapping = tempFile("m.yaml", MAPPING, dir);
     const csv = tempFile("data.csv", CSV, dir);
     const exec = (args: string[]) =>
       new Promise<{ code: number | null; stderr: string }>((resolve) => {
-        const child = spawn(process.execPath, [BIN, ...args], { stdio: ["ignore", "ignore", "pipe"] });
+        const child = spawn(process.execPath, [BIN, ...args], {
+          stdio: ["ignore", "ignore", "pipe"],
+          env: childEnv,
+        });
         let stderr = "";
         child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
         child.on("close", (code) => resolve({ code, stderr }));
       });
     const execOut = (args: string[]) =>
       new Promise<{ code: number | null; stdout: string }>((resolve) => {
-        const child = spawn(process.execPath, [BIN, ...args], { stdio: ["ignore", "pipe", "ignore"] });
+        const child = spawn(process.execPath, [BIN, ...args], {
+          stdio: ["ignore", "pipe", "ignore"],
+          env: childEnv,
+        });
         let stdout = "";
         child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
         child.on("close", (code) => resolve({ code, stdout }));
       });
-    expect((await exec(["import", csv, "--mapping", mapping, "--db", db])).code).toBe(0);
+    const imp = await exec(["import", csv, "--mapping", mapping, "--db", db]);
+    expect(imp.code, imp.stderr).toBe(0);
 
     const port = await freePort();
     const server = spawn(process.execPath, [BIN, "serve", "--db", db, "--port", String(port), "--no-demo"], {
       stdio: ["ignore", "ignore", "pipe"],
+      env: childEnv,
     });
     let stderr = "";
     server.stderr.on("data", (d: Buffer) => (stderr += d.toString()));

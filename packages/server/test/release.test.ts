@@ -28,6 +28,7 @@ const indicator = (open: boolean): IndicatorRow => ({
     attribution: "Bron: S",
     licence: "CC BY 4.0",
     url: null,
+    personal: null,
     open,
   },
 });

@@ -27,7 +27,9 @@ describe("store", () => {
     const db = await Database.open({ path: join(tempDir(), "w.duckdb") });
     await expect(
       db.transaction(async (ex) => {
-        await ex.run("INSERT INTO sources VALUES ('s1', 'n', 'p', 'a', 'l', NULL, true)");
+        await ex.run(
+          "INSERT INTO sources (id, name, publisher, attribution, licence, url, open) VALUES ('s1', 'n', 'p', 'a', 'l', NULL, true)",
+        );
         throw new Error("boom");
       }),
     ).rejects.toThrow("boom");

@@ -84,6 +84,14 @@ export function Header() {
               </StateLink>
             </li>
           ))}
+          {boardTab.length > 0 && (
+            <li>
+              {/* The field app is a page of its own (a light PWA for the phone), not a view. */}
+              <a href="/veld/" data-testid="nav-field">
+                {t("nav.field")}
+              </a>
+            </li>
+          )}
         </ul>
       </nav>
       <SearchBox onSelect={onSelect} id="area-search" />
