@@ -288,11 +288,8 @@ describe("signal boards and interventions in the dashboard", () => {
     if (await page.locator("[data-testid=effect-chart]").count())
       await page.locator("[data-testid=effect-chart][data-drawn=true]").first().waitFor();
     expect(await axeViolations(page)).toEqual([]);
-    // The README shows the follow-up: the effect section at the top of the screen.
-    await page
-      .locator("[data-testid=effect]")
-      .first()
-      .evaluate((e) => e.scrollIntoView({ block: "start" }));
+    // The README shows the follow-up: the effect section in view.
+    await page.locator("[data-testid=effect]").first().scrollIntoViewIfNeeded();
     await screenshot(page, "desktop-intervention", "docs/img/dashboard-intervention.png");
 
     // The list has it; the library searches shared ones.
