@@ -17,6 +17,7 @@ import {
   detectSeries,
   empiricalBayesRates,
   describeModel,
+  normalCdf,
   funnelTests,
   groupAlerts,
   materialise,
@@ -373,6 +374,56 @@ describe("space: Local Moran's I and Gi* on queen contiguity", () => {
     expect(Array.from(again[0]!.p)).toEqual(Array.from(moran.p));
     const other = spatialTests(s, DetectionSettingsSchema.parse({ space: { seed: 7 } }), prepared);
     expect(Array.from(other[0]!.p)).not.toEqual(Array.from(moran.p));
+  });
+});
+
+describe("space: p-values beyond every permutation", () => {
+  const n = 12;
+  const g = grid(n);
+  const prepared = prepareWeights({ key: "2020:buurt", geometryDivision: 2020, ...g }, S);
+  const rows = g.codes.map((code, i) => {
+    const r = Math.floor(i / n);
+    const c = i % n;
+    const hot = r >= 4 && r <= 6 && c >= 4 && c <= 6;
+    return {
+      area: code,
+      gemeente: "GM0000",
+      period: "2020",
+      value: 10 + ((r * 5 + c * 11) % 7) * 0.4 + (hot ? 9 : 0),
+    };
+  });
+  const s = series(worse("percentage"), rows);
+  const floorSettings = DetectionSettingsSchema.parse({ space: { beyondPermutations: "floor" } });
+
+  it("reads the normal tail of the permutation z only where the pseudo p-value is at its floor", () => {
+    expect(S.space.beyondPermutations).toBe("normal-tail");
+    const tail = spatialTests(s, S, prepared);
+    const floor = spatialTests(s, floorSettings, prepared);
+    const minimum = 1 / (S.space.permutations + 1);
+    let beyond = 0;
+    for (const [b, f] of tail.map((b, k) => [b, floor[k]!] as const)) {
+      expect(Array.from(b.area)).toEqual(Array.from(f.area));
+      for (let i = 0; i < b.p.length; i++) {
+        const pseudo = f.p[i]!;
+        if (pseudo <= minimum) {
+          beyond++;
+          // Never above the floor; the normal tail of the permutation z (effect) below it.
+          expect(b.p[i]).toBe(Math.min(minimum, normalCdf(-b.effect[i]!)));
+          expect(b.p[i]).toBeLessThanOrEqual(minimum);
+        } else expect(b.p[i]).toBe(pseudo);
+      }
+    }
+    // The planted block lies beyond every permutation for several areas, with p far below 1/1000.
+    expect(beyond).toBeGreaterThanOrEqual(5);
+    const smallest = Math.min(...tail.flatMap((b) => Array.from(b.p)));
+    expect(smallest).toBeLessThan(minimum / 10);
+  });
+
+  it("names the rule in the model description", () => {
+    const method = (settings: typeof S) =>
+      describeModel(settings).detectors.find((d) => d.id === "space-local-moran")!.method;
+    expect(method(S)).toMatch(/exceeds every permutation, the normal tail of the permutation z-score/);
+    expect(method(floorSettings)).not.toMatch(/normal tail/);
   });
 });
 

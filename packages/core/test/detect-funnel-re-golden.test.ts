@@ -3,13 +3,17 @@
  * against base R: fixtures/detect/funnel-re-golden.json was written by
  * fixtures/detect/make-funnel-re-golden.R; the tests never run R. Tolerance 1e-9 relative (absolute
  * floor 1e-12 for z-scores and winsorising bounds, which can cross 0; τ² = 0 exactly where R gives 0).
- * Then the engine: `funnelTests` with `status.overdispersion` additive (default), multiplicative and
- * none on the same data, areas with their own gemeente's rate as target.
+ * Then the consistent robust τ² (`robustRandomEffectsTau2`, R: uniroot of the same moment equation)
+ * and the engine: `funnelTests` with `status.overdispersion` additive (default; beta-binomial and
+ * negative binomial tails), multiplicative and none on the same data, areas with their own
+ * gemeente's rate as target.
  */
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import {
+  BacktestRandom,
   binomialUpperTail,
+  mixSeed,
   DEFAULT_DETECTION_SETTINGS,
   DetectionSettingsSchema,
   describeModel,
@@ -20,6 +24,8 @@ import {
   poissonUpperTail,
   randomEffectsTau2,
   randomEffectsZScore,
+  robustRandomEffectsTau2,
+  winsorisedNormalSecondMoment,
   type DetectionSettings,
   type FunnelModel,
   type IndicatorSeries,
@@ -42,6 +48,15 @@ interface Case {
   weightSpread: number;
   tau2: number;
   zAdditive: number[];
+  consistency: number;
+  phiConsistent: number;
+  pValueConsistent: number;
+  tau2Consistent: number;
+  zConsistent: number[];
+  /** The engine's p-values (default settings): beta-binomial / NB tails with the consistent τ². */
+  pEngine: number[];
+  /** The same tails with Spiegelhalter's τ² (null where that τ² is not used). */
+  pSpiegelhalter: (number | null)[];
 }
 
 const golden = JSON.parse(
@@ -89,6 +104,72 @@ describe("additive random-effects overdispersion against R", () => {
         ),
       );
     });
+
+  for (const c of golden.cases)
+    it(`consistent robust τ²: ${c.label}`, () => {
+      close(winsorisedNormalSecondMoment(c.winsor), c.consistency, "E[w(Z)²]", 1e-12);
+      const re = robustRandomEffectsTau2(c.z, c.variance, c.winsor);
+      close(re.consistency, c.consistency, "E[w(Z)²]", 1e-12);
+      close(re.phiConsistent, c.phiConsistent, "φ / E[w(Z)²]");
+      close(re.pValue, c.pValueConsistent, "p(φ consistent)", 1e-300);
+      // Spiegelhalter's parts stay as they were.
+      close(re.phi, c.phi, "φ");
+      if (c.tau2Consistent === 0) expect(re.tau2).toBe(0);
+      // Both sides solve the same equation numerically (bisection to 1e-10; uniroot).
+      else {
+        const tolerance = 1e-8 * c.tau2Consistent;
+        if (!(Math.abs(re.tau2 - c.tau2Consistent) <= tolerance))
+          expect.fail(`τ²: got ${re.tau2}, R's uniroot gives ${c.tau2Consistent}`);
+      }
+    });
+
+  it("is consistent: on 5,000 simulated areas τ̂² is near the true τ² (Spiegelhalter's: ≤ ½ of it)", () => {
+    const rng = new BacktestRandom(mixSeed(20261122, 5));
+    // [τ², tolerance]: a small τ² (SD 0.0045 against ~0.01 of sampling noise) is estimated less precisely.
+    for (const [trueTau2, tolerance] of [
+      [2e-5, 0.25],
+      [1.2e-4, 0.1],
+      [5e-4, 0.1],
+    ] as const) {
+      const z: number[] = [];
+      const v: number[] = [];
+      for (let i = 0; i < 5000; i++) {
+        const n = Math.round(Math.min(15000, Math.max(20, 800 * Math.exp(0.9 * rng.normal()))));
+        const theta = 0.08;
+        const truth = Math.min(0.999, Math.max(0.001, theta + Math.sqrt(trueTau2) * rng.normal()));
+        const y = rng.binomial(n, truth) / n;
+        const s2 = (theta * (1 - theta)) / n;
+        z.push((y - theta) / Math.sqrt(s2));
+        v.push(s2);
+      }
+      const robust = robustRandomEffectsTau2(z, v);
+      expect(Math.abs(robust.tau2 / trueTau2 - 1)).toBeLessThan(tolerance);
+      expect(randomEffectsTau2(z, v).tau2 / trueTau2).toBeLessThan(0.6);
+    }
+  });
+
+  it("gives τ² = 0 when the winsorised z-scores vary no more than N(0, 1) allows", () => {
+    const rng = new BacktestRandom(mixSeed(20261122, 6));
+    const z = Array.from({ length: 400 }, () => 0.9 * rng.normal());
+    expect(
+      robustRandomEffectsTau2(
+        z,
+        z.map(() => 1e-4),
+      ).tau2,
+    ).toBe(0);
+  });
+
+  it("E[w(Z)²] of a winsorised standard normal: 1 without winsorising, 0.6787 at 10 %, falling", () => {
+    expect(winsorisedNormalSecondMoment(0)).toBe(1);
+    expect(winsorisedNormalSecondMoment(0.1)).toBeCloseTo(0.678654558952875, 12);
+    let previous = 1;
+    for (const w of [0.01, 0.05, 0.1, 0.2, 0.3, 0.45]) {
+      const m = winsorisedNormalSecondMoment(w);
+      expect(m).toBeLessThan(previous);
+      previous = m;
+    }
+    expect(() => winsorisedNormalSecondMoment(0.5)).toThrow(/winsor/);
+  });
 
   it("rejects mismatched, non-positive or non-finite variances and a negative τ²", () => {
     expect(() => randomEffectsTau2([0, 1, 2], [1, 1])).toThrow(/3 z-scores but 2 variances/);
@@ -145,23 +226,48 @@ describe("funnelTests with status.overdispersion", () => {
     [binomial, "percentage"],
     [poisson, "rate-per-1000"],
   ] as const)
-    it(`additive: normal tail of (y − θ)/√(s² + τ²) with R's τ², own targets (${c.model})`, () => {
-      expect(c.pValue).toBeLessThan(0.05);
+    it(`additive (default): exact beta-binomial / NB tails with the consistent τ², own targets (${c.model})`, () => {
+      expect(c.pValueConsistent).toBeLessThan(0.05);
       const b = funnelTests(seriesOf(c, kind), DEFAULT_DETECTION_SETTINGS)!;
       expect(b.p).toHaveLength(c.observed.length);
       for (let i = 0; i < b.p.length; i++) {
         const a = b.area[i] as number;
-        const zA = c.zAdditive[a] as number;
+        const zA = c.zConsistent[a] as number;
         const d = b.details(i);
         expect(d).toMatchObject({ overdispersion: "additive", model: c.model });
-        close(d.tau2 as number, c.tau2, "τ²");
-        close(d.phi as number, c.phi, "φ");
-        close(d.z as number, zA, `z[${a}]`, 1e-12);
-        close(b.effect[i] as number, zA, `effect[${a}]`, 1e-12);
-        close(b.p[i] as number, normalCdf(-zA), `p[${a}]`, 1e-15);
+        close(d.tau2 as number, c.tau2Consistent, "τ²", 1e-8 * c.tau2Consistent);
+        close(d.phi as number, c.phiConsistent, "φ");
+        close(d.z as number, zA, `z[${a}]`, 1e-7);
+        close(b.effect[i] as number, zA, `effect[${a}]`, 1e-7);
+        // τ² agrees to ~1e-10 relative, so the tails agree to ~1e-6 relative.
+        close(b.p[i] as number, c.pEngine[a] as number, `p[${a}]`, 1e-12);
+        expect(Math.abs((b.p[i] as number) - (c.pEngine[a] as number))).toBeLessThanOrEqual(
+          1e-6 * (c.pEngine[a] as number) + 1e-15,
+        );
         close(b.expected[i] as number, (kind === "percentage" ? 100 : 1000) * (c.target[a] as number), "θ");
       }
     });
+
+  it("additive with Spiegelhalter's τ² (status.tau2 = spiegelhalter): R's τ² and its exact tails", () => {
+    for (const [c, kind] of [
+      [binomial, "percentage"],
+      [poisson, "rate-per-1000"],
+    ] as const) {
+      const settings = DetectionSettingsSchema.parse({ status: { tau2: "spiegelhalter" } });
+      const b = funnelTests(seriesOf(c, kind), settings)!;
+      for (let i = 0; i < b.p.length; i++) {
+        const a = b.area[i] as number;
+        close(b.details(i).tau2 as number, c.tau2, "τ²");
+        close(b.details(i).phi as number, c.phi, "φ");
+        close(b.details(i).z as number, c.zAdditive[a] as number, `z[${a}]`, 1e-12);
+        close(b.p[i] as number, c.pSpiegelhalter[a] as number, `p[${a}]`, 1e-300);
+      }
+    }
+  });
+
+  it("Spiegelhalter's τ² is smaller than the consistent one where the areas truly vary", () => {
+    for (const c of [binomial, poisson]) expect(c.tau2).toBeLessThan(c.tau2Consistent);
+  });
 
   it("multiplicative: normal tail of z/√φ, τ² recorded as 0", () => {
     const c = binomial;

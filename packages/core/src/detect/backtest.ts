@@ -443,7 +443,7 @@ function indicatorSeries(spec: SeriesSpec): IndicatorSeries {
 }
 
 /** A rate series (counts of one period) with the gemeente's pooled counts as reference. */
-function rateSeries(
+export function rateSeries(
   id: string,
   level: AreaLevel,
   areas: readonly string[],

@@ -150,3 +150,94 @@ export function studentTUpperTail(t: number, df: number): number {
   const [twoSided] = betaRegularizedPair(df / 2, 0.5, df / (df + t2), t2 / (df + t2));
   return t > 0 ? twoSided / 2 : 1 - twoSided / 2;
 }
+
+function checkBetaBinomial(n: number, alpha: number, beta: number): void {
+  if (!(n >= 0) || !Number.isInteger(n))
+    throw new RangeError(`beta-binomial n must be an integer ≥ 0, got ${n}`);
+  if (!(alpha > 0 && beta > 0) || !Number.isFinite(alpha) || !Number.isFinite(beta))
+    throw new RangeError(`beta-binomial α, β must be finite and > 0, got ${alpha}, ${beta}`);
+}
+
+/** log P[X = k] for X ~ BetaBinomial(n, α, β): log C(n, k) + log B(k + α, n − k + β) − log B(α, β). */
+export function betaBinomialLogPmf(k: number, n: number, alpha: number, beta: number): number {
+  checkBetaBinomial(n, alpha, beta);
+  if (!Number.isInteger(k) || k < 0 || k > n) return -Infinity;
+  return (
+    -Math.log(n + 1) - logBeta(n - k + 1, k + 1) + logBeta(k + alpha, n - k + beta) - logBeta(alpha, beta)
+  );
+}
+
+/**
+ * Above this standard deviation of the count the tails are not summed term by term (≈ 9 SD of
+ * terms each) but read from the beta distribution with the same mean and variance of X/n.
+ */
+const BETA_BINOMIAL_SUM_MAX_SD = 5000;
+
+/**
+ * Σ of the pmf from `from` away from the centre (step +1 or −1) until the terms no longer count
+ * (< 1e-17 of the sum), by the ratio pmf(k ± 1)/pmf(k).
+ */
+function betaBinomialTailSum(from: number, step: 1 | -1, n: number, alpha: number, beta: number): number {
+  let k = from;
+  let term = Math.exp(betaBinomialLogPmf(k, n, alpha, beta));
+  let sum = 0;
+  for (;;) {
+    sum += term;
+    const next = k + step;
+    if (next < 0 || next > n) break;
+    term *=
+      step === 1
+        ? ((n - k) * (k + alpha)) / ((k + 1) * (n - k - 1 + beta))
+        : (k * (n - k + beta)) / ((n - k + 1) * (k - 1 + alpha));
+    k = next;
+    if (term < sum * 1e-17 || term === 0) break;
+  }
+  return Math.min(1, sum);
+}
+
+/** Moments of X ~ BetaBinomial(n, α, β): [mean, SD]. */
+function betaBinomialMoments(n: number, alpha: number, beta: number): [number, number] {
+  const s = alpha + beta;
+  const p = alpha / s;
+  return [n * p, Math.sqrt((n * p * (1 - p) * (s + n)) / (s + 1))];
+}
+
+/**
+ * P[X ≥ k] for X ~ BetaBinomial(n, α, β): the number of successes in n trials whose success
+ * probability is drawn from Beta(α, β) (the random-effects model of a proportion). k is ceiled.
+ * Summed from the side where the terms fall (exact to ~1e-14 relative); when the count's SD exceeds
+ * 5,000 (only for n in the hundreds of thousands), the tail of the beta distribution with the same
+ * mean and variance of X/n at (k − ½)/n.
+ */
+export function betaBinomialUpperTail(k: number, n: number, alpha: number, beta: number): number {
+  checkBetaBinomial(n, alpha, beta);
+  const x = Math.ceil(k);
+  if (x <= 0) return 1;
+  if (x > n) return 0;
+  const [mean, sd] = betaBinomialMoments(n, alpha, beta);
+  if (sd > BETA_BINOMIAL_SUM_MAX_SD) return momentBetaTail(x - 0.5, n, mean, sd, "upper");
+  if (x > mean) return betaBinomialTailSum(x, 1, n, alpha, beta);
+  return Math.max(0, 1 - betaBinomialTailSum(x - 1, -1, n, alpha, beta));
+}
+
+/** P[X ≤ k] for X ~ BetaBinomial(n, α, β); k is floored. See `betaBinomialUpperTail`. */
+export function betaBinomialCdf(k: number, n: number, alpha: number, beta: number): number {
+  checkBetaBinomial(n, alpha, beta);
+  const x = Math.floor(k);
+  if (x < 0) return 0;
+  if (x >= n) return 1;
+  const [mean, sd] = betaBinomialMoments(n, alpha, beta);
+  if (sd > BETA_BINOMIAL_SUM_MAX_SD) return momentBetaTail(x + 0.5, n, mean, sd, "lower");
+  if (x < mean) return betaBinomialTailSum(x, -1, n, alpha, beta);
+  return Math.max(0, 1 - betaBinomialTailSum(x + 1, 1, n, alpha, beta));
+}
+
+/** The beta distribution with the mean and variance of X/n, read at count c (continuity-corrected). */
+function momentBetaTail(c: number, n: number, mean: number, sd: number, side: "upper" | "lower"): number {
+  const m = mean / n;
+  const v = (sd / n) ** 2;
+  const s = (m * (1 - m)) / v - 1;
+  const u = Math.min(1, Math.max(0, c / n));
+  const [lower, upper] = betaRegularizedPair(m * s, (1 - m) * s, u, 1 - u);
+  return side === "upper" ? upper : lower;
+}

@@ -9,12 +9,19 @@
 import { KIND_SCALE } from "../catalogue.js";
 import type { DetectorId, TestBatch } from "./assess.js";
 import { binomialUpperTail, binomialCdf, normalCdf, poissonCdf, poissonUpperTail } from "./distributions.js";
+import {
+  betaBinomialCdf,
+  betaBinomialUpperTail,
+  negativeBinomialCdf,
+  negativeBinomialUpperTail,
+} from "./count-distributions.js";
 import { countTests, weeklyOrMonthlyCounts } from "./engine-counts.js";
 import {
   funnelVariance,
   funnelZScore,
   overdispersion,
   randomEffectsTau2,
+  robustRandomEffectsTau2,
   type FunnelModel,
 } from "./funnel.js";
 import type { DetectionSettings } from "./model.js";
@@ -161,10 +168,13 @@ function referenceRate(series: IndicatorSeries, ref: string, k: number, scale: n
 /**
  * Status of rates with counts (numerator and denominator): the exact binomial (percentages) or
  * Poisson (rates per 1,000) upper or lower tail of the area's numerator around the reference rate.
- * With overdispersion (φ > 1 and its χ² test at 5 %) the normal tail of an adjusted z is used
- * instead, by `status.overdispersion`: "additive" (default) z = (y − θ)/√(s² + τ²), s² = V(θ)/n with
- * the area's own reference rate θ and τ² the random-effects variance; "multiplicative" z/√φ; "none"
- * keeps the exact tails. Areas with a denominator below `minDenominator` get a grey test (no baseline).
+ * With overdispersion (φ > 1 and its χ² test at 5 %) the test allows for the spread between areas,
+ * by `status.overdispersion`: "additive" (default) z = (y − θ)/√(s² + τ²), s² = V(θ)/n with the
+ * area's own reference rate θ and τ² the random-effects variance (`status.tau2` says how it is
+ * estimated), p from the exact beta-binomial / negative binomial tail of the count
+ * (`randomEffectsTail`); "multiplicative" z/√φ and the normal tail; "none" keeps the exact
+ * binomial/Poisson tails. Areas with a denominator below `minDenominator` get a grey test (no
+ * baseline).
  */
 export function funnelTests(series: IndicatorSeries, settings: DetectionSettings): TestBatch | null {
   const { numerators, denominators } = series;
@@ -210,7 +220,13 @@ export function funnelTests(series: IndicatorSeries, settings: DetectionSettings
     const over = overdispersion(zs, settings.status.winsor);
     if (over.phi > 1 && over.pValue < 0.05) phi = over.phi;
   } else if (enough && method === "additive") {
-    const re = randomEffectsTau2(zs, vs, settings.status.winsor);
+    // φ as reported: consistent (divided by E[w(Z)²]) or Spiegelhalter's winsorised mean square.
+    const re =
+      settings.status.tau2 === "consistent"
+        ? (({ phiConsistent, pValue, tau2 }) => ({ phi: phiConsistent, pValue, tau2 }))(
+            robustRandomEffectsTau2(zs, vs, settings.status.winsor),
+          )
+        : randomEffectsTau2(zs, vs, settings.status.winsor);
     if (re.phi > 1 && re.pValue < 0.05 && re.tau2 > 0) {
       phi = re.phi;
       tau2 = re.tau2;
@@ -246,7 +262,8 @@ export function funnelTests(series: IndicatorSeries, settings: DetectionSettings
     const num = Math.round(nums[a] as number);
     const za = adjusted(a);
     let p: number;
-    if (phi > 1) p = normalCdf(worseHigh ? -za : za);
+    if (tau2 > 0) p = randomEffectsTail(model, num, den, t, tau2, worseHigh, za);
+    else if (phi > 1) p = normalCdf(worseHigh ? -za : za);
     else if (model === "binomial") {
       const size = Math.round(den);
       p = worseHigh ? binomialUpperTail(num, size, t) : binomialCdf(num, size, t);
@@ -275,6 +292,42 @@ export function funnelTests(series: IndicatorSeries, settings: DetectionSettings
             ebRate: Number.isNaN(ebRate[a]) ? null : (ebRate[a] as number),
           },
   );
+}
+
+/**
+ * The one-sided p of a count under the additive random-effects model with the area's reference rate θ
+ * and the between-area variance τ²: the true proportion drawn from Beta(θm, (1 − θ)m) with
+ * m = θ(1 − θ)/τ² − 1 (beta-binomial count), or the true rate from a gamma with mean θ and variance τ²
+ * (negative binomial count with size θ²/τ²). The exact tails keep small and middle areas' skewed
+ * counts honest where the normal tail of z = (y − θ)/√(s² + τ²) flags them too often (docs/methods.md,
+ * "Overdispersion: a consistent robust τ²"). When τ² ≥ θ(1 − θ) (no beta has that variance) the
+ * normal tail of z is used.
+ */
+function randomEffectsTail(
+  model: FunnelModel,
+  num: number,
+  den: number,
+  target: number,
+  tau2: number,
+  worseHigh: boolean,
+  z: number,
+): number {
+  if (model === "binomial") {
+    const m = (target * (1 - target)) / tau2 - 1;
+    if (!(m > 0)) return normalCdf(worseHigh ? -z : z);
+    const size = Math.round(den);
+    const k = Math.min(size, Math.max(0, num));
+    return worseHigh
+      ? betaBinomialUpperTail(k, size, target * m, (1 - target) * m)
+      : betaBinomialCdf(k, size, target * m, (1 - target) * m);
+  }
+  const r = (target * target) / tau2;
+  const mu = target * den;
+  const prob = r / (r + mu);
+  const k = Math.max(0, num);
+  return worseHigh
+    ? negativeBinomialUpperTail(k, r, prob, mu / (r + mu))
+    : negativeBinomialCdf(k, r, prob, mu / (r + mu));
 }
 
 /**
@@ -596,6 +649,12 @@ export function spatialTests(
   const lisa = localMoran(x, wMoran);
   const perm = localMoranPermutation(x, wMoran, draws);
   const wanted = worseHigh ? QUADRANT.HH : QUADRANT.LL;
+  // Beyond every permutation the pseudo p-value sits at its floor 1/(R + 1); the normal tail of the
+  // permutation z tells how far beyond (setting space.beyondPermutations).
+  const floor = 1 / (settings.space.permutations + 1);
+  const extrapolate = settings.space.beyondPermutations === "normal-tail";
+  const pOf = (pseudo: number, z: number): number =>
+    extrapolate && pseudo <= floor ? Math.min(floor, normalCdf(-z)) : pseudo;
   const mb = new BatchBuilder(series, "space-local-moran");
   const moranIndex = new Int32Array(n);
   for (let i = 0; i < n; i++) {
@@ -603,7 +662,7 @@ export function spatialTests(
     const cluster = lisa.quadrant[i] === wanted;
     const idx = mb.add(
       areaOf[i] as number,
-      cluster ? (perm.pHigh[i] as number) : 1,
+      cluster ? pOf(perm.pHigh[i] as number, perm.z[i] as number) : 1,
       cluster ? (perm.z[i] as number) : 0,
       x[i] as number,
       lisa.lag[i] as number,
@@ -641,7 +700,7 @@ export function spatialTests(
     const zz = gp.z[i] as number;
     const idx = gb.add(
       areaOf[i] as number,
-      worseHigh ? (gp.pHigh[i] as number) : (gp.pLow[i] as number),
+      worseHigh ? pOf(gp.pHigh[i] as number, zz) : pOf(gp.pLow[i] as number, -zz),
       worseHigh ? zz : -zz,
       x[i] as number,
       NaN,

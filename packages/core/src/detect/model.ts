@@ -118,6 +118,13 @@ export const DetectionSettingsSchema = z
          * (exact tails always). Spiegelhalter 2005, QSHC 14:347.
          */
         overdispersion: z.enum(["additive", "multiplicative", "none"]).default("additive"),
+        /**
+         * How the additive τ² is estimated: "consistent" (default) solves the moment equation of the
+         * winsorised standardised residuals with the normal consistency constant (docs/methods.md,
+         * "Overdispersion: a consistent robust τ²"); "spiegelhalter" is the DerSimonian–Laird form on
+         * the winsorised φ of Spiegelhalter 2005 / FunnelPlotR, which underestimates τ² by 2–3×.
+         */
+        tau2: z.enum(["consistent", "spiegelhalter"]).default("consistent"),
         /** Smallest denominator (residents) for a funnel test of a rate. */
         minDenominator: z.number().min(1).default(10),
         /** A gemeente's spread is taken at least this fraction of the spread of all areas of the level. */
@@ -129,6 +136,7 @@ export const DetectionSettingsSchema = z
         minComparableAreas: 5,
         winsor: 0.1,
         overdispersion: "additive",
+        tau2: "consistent",
         minDenominator: 10,
         minScaleFraction: 0.5,
       }),
@@ -154,6 +162,13 @@ export const DetectionSettingsSchema = z
         minAreas: z.number().int().min(10).default(30),
         /** Levels with spatial statistics (boundaries needed). */
         levels: z.array(z.enum(["buurt", "wijk", "pc4", "pc6"])).default(["buurt"]),
+        /**
+         * The p-value of an area whose statistic exceeds every permutation: "floor" keeps the pseudo
+         * p-value 1/(permutations + 1); "normal-tail" (default) extrapolates beyond it with the normal
+         * tail of the permutation z-score, never above the floor (docs/methods.md, "Beyond the
+         * permutations").
+         */
+        beyondPermutations: z.enum(["floor", "normal-tail"]).default("normal-tail"),
       })
       .strict()
       .default({
@@ -163,6 +178,7 @@ export const DetectionSettingsSchema = z
         k: 6,
         minAreas: 30,
         levels: ["buurt"],
+        beyondPermutations: "normal-tail",
       }),
     classes: z
       .object({
@@ -240,10 +256,18 @@ export function describeModel(settings: DetectionSettings): {
           (settings.status.overdispersion === "none"
             ? ", always (no overdispersion correction)."
             : `; when the areas vary more than chance allows (φ > 1 from ${100 * settings.status.winsor} % ` +
-              "winsorised z-scores, its χ² test at 5 %), " +
+              "winsorised z-scores" +
+              (settings.status.overdispersion === "additive" && settings.status.tau2 === "consistent"
+                ? " divided by their expectation under N(0, 1)"
+                : "") +
+              ", its χ² test at 5 %), " +
               (settings.status.overdispersion === "additive"
-                ? "an additive random-effects variance τ² = max(0, (I·φ − (I − 1)) / (Σw − Σw²/Σw)), w = n/V(θ), " +
-                  "is added to the area's own variance V(θ)/n: z = (y − θ)/√(V(θ)/n + τ²), normal tail."
+                ? settings.status.tau2 === "consistent"
+                  ? "an additive random-effects variance τ² is added to the area's own variance V(θ)/n: z = (y − θ)/√(V(θ)/n + τ²), " +
+                    "normal tail. τ² solves mean(w(zᵢ*)²) = E[w(Z)²] for zᵢ* = (yᵢ − θᵢ)/√(V(θᵢ)/nᵢ + τ²), w winsorising at the " +
+                    "sample quantiles, Z ~ N(0, 1): a consistent, outlier-robust moment estimate."
+                  : "an additive random-effects variance τ² = max(0, (I·φ − (I − 1)) / (Σw − Σw²/Σw)), w = n/V(θ), " +
+                    "is added to the area's own variance V(θ)/n: z = (y − θ)/√(V(θ)/n + τ²), normal tail."
                 : "the z-score is divided by √φ (multiplicative) and the normal tail is used.")),
         references: [
           "Spiegelhalter DJ (2005) Funnel plots for comparing institutional performance. Stat Med 24:1185–1202",
@@ -314,14 +338,22 @@ export function describeModel(settings: DetectionSettings): {
         method:
           `Local Moran's I (high-high cluster in the unfavourable direction) with ${settings.space.permutations} ` +
           `seeded conditional permutations on ${settings.space.weights === "queen" ? "queen-contiguity" : `${settings.space.k}-nearest-neighbour`} ` +
-          "row-standardised weights; one-sided pseudo p-value.",
+          "row-standardised weights; one-sided pseudo p-value (count of permutations at least as extreme + 1) / " +
+          `(${settings.space.permutations} + 1)` +
+          (settings.space.beyondPermutations === "normal-tail"
+            ? "; where the statistic exceeds every permutation, the normal tail of the permutation z-score " +
+              "(never above the pseudo p-value's floor), so that a strong cluster can pass Benjamini–Hochberg " +
+              "over millions of tests."
+            : "."),
         references: ["Anselin L (1995) Local indicators of spatial association. Geogr Anal 27:93–115"],
       },
       {
         id: "space-gi-star",
         family: "space",
         appliesTo: "indicators at buurt level with boundaries",
-        method: "Getis–Ord Gi* (hot spot including the area itself) with the same permutations and weights.",
+        method:
+          "Getis–Ord Gi* (hot spot including the area itself) with the same permutations, weights and " +
+          "p-values as Local Moran's I.",
         references: ["Ord JK, Getis A (1995) Geogr Anal 27:286–306"],
       },
     ],
