@@ -26,7 +26,7 @@ import {
 } from "./funnel.js";
 import type { DetectionSettings } from "./model.js";
 import type { IndicatorSeries } from "./series.js";
-import { empiricalBayesRates } from "./smoothing.js";
+import { empiricalBayesRates, empiricalBayesZScores } from "./smoothing.js";
 import {
   drawPermutations,
   localGPermutation,
@@ -608,12 +608,19 @@ export function spatialTests(
   const k = latestPeriod(series, settings.space.minAreas);
   if (k < 0) return [];
   const values = series.values[k] as Float64Array;
+  // Rates with counts are tested as Assunção–Reis EB-standardised rates (setting space.rates), so
+  // that small areas' noisy proportions do not drown a cluster; they need a count and a denominator.
+  const nums = series.numerators?.[k];
+  const dens = series.denominators?.[k];
+  const ebRates = settings.space.rates === "eb-standardised" && nums !== undefined && dens !== undefined;
+  const usable = (a: number): boolean =>
+    !Number.isNaN(values[a]) && (!ebRates || ((nums[a] as number) >= 0 && (dens[a] as number) > 0));
   // Areas of the series with a boundary and a value, in geometry order.
   const seriesOf = new Int32Array(prepared.neighbours.n).fill(-1);
   const keep = new Array<boolean>(prepared.neighbours.n).fill(false);
   series.areas.forEach((code, a) => {
     const g = prepared.index.get(code);
-    if (g !== undefined && !Number.isNaN(values[a])) {
+    if (g !== undefined && usable(a)) {
       keep[g] = true;
       seriesOf[g] = a;
     }
@@ -621,12 +628,21 @@ export function spatialTests(
   const sub = subsetNeighbours(prepared.neighbours, keep);
   const n = sub.neighbours.n;
   if (n < settings.space.minAreas) return [];
-  const x = new Float64Array(n);
+  const shown = new Float64Array(n);
   const areaOf = new Int32Array(n);
   for (let i = 0; i < n; i++) {
     areaOf[i] = seriesOf[sub.index[i] as number] as number;
-    x[i] = values[areaOf[i] as number] as number;
+    shown[i] = values[areaOf[i] as number] as number;
   }
+  const x = ebRates
+    ? Float64Array.from(
+        empiricalBayesZScores(
+          Array.from(areaOf, (a) => nums[a] as number),
+          Array.from(areaOf, (a) => dens[a] as number),
+        ),
+      )
+    : shown;
+  const variable = ebRates ? "EB-standardised rate (Assunção–Reis)" : "value";
   const worseHigh = series.indicator.polarity === "higher-is-worse";
   const period = series.periods[k] as string;
   const options = { seed: settings.space.seed, permutations: settings.space.permutations };
@@ -648,6 +664,8 @@ export function spatialTests(
   const wMoran = spatialWeights(sub.neighbours, "W");
   const lisa = localMoran(x, wMoran);
   const perm = localMoranPermutation(x, wMoran, draws);
+  // The neighbours' mean on the indicator's own scale, for the alert's figures.
+  const shownLag = ebRates ? localMoran(shown, wMoran).lag : lisa.lag;
   const wanted = worseHigh ? QUADRANT.HH : QUADRANT.LL;
   // Beyond every permutation the pseudo p-value sits at its floor 1/(R + 1); the normal tail of the
   // permutation z tells how far beyond (setting space.beyondPermutations).
@@ -664,8 +682,8 @@ export function spatialTests(
       areaOf[i] as number,
       cluster ? pOf(perm.pHigh[i] as number, perm.z[i] as number) : 1,
       cluster ? (perm.z[i] as number) : 0,
-      x[i] as number,
-      lisa.lag[i] as number,
+      shown[i] as number,
+      shownLag[i] as number,
     );
     moranIndex[idx] = i;
   }
@@ -677,7 +695,8 @@ export function spatialTests(
         return {
           quadrant: ["LL", "HL", "LH", "HH"][lisa.quadrant[i] as number] as string,
           ii: lisa.ii[i] as number,
-          neighbourMean: lisa.lag[i] as number,
+          neighbourMean: shownLag[i] as number,
+          variable,
           neighbours: (sub.neighbours.offsets[i + 1] as number) - (sub.neighbours.offsets[i] as number),
           neighbourCodes: neighbourCodes(i),
           weightsMethod: prepared.method,
@@ -702,7 +721,7 @@ export function spatialTests(
       areaOf[i] as number,
       worseHigh ? pOf(gp.pHigh[i] as number, zz) : pOf(gp.pLow[i] as number, -zz),
       worseHigh ? zz : -zz,
-      x[i] as number,
+      shown[i] as number,
       NaN,
     );
     gIndex[idx] = i;
@@ -714,6 +733,7 @@ export function spatialTests(
         const i = gIndex[t] as number;
         return {
           z: gp.z[i] as number,
+          variable,
           neighbours: (self.offsets[i + 1] as number) - (self.offsets[i] as number) - 1,
           neighbourCodes: neighbourCodes(i),
           weightsMethod: prepared.method,

@@ -169,6 +169,12 @@ export const DetectionSettingsSchema = z
          * permutations").
          */
         beyondPermutations: z.enum(["floor", "normal-tail"]).default("normal-tail"),
+        /**
+         * What the spatial statistics read for rates with counts: "eb-standardised" (default)
+         * Assunção–Reis EB-standardised rates (pᵢ − b)/√(a + b/nᵢ), as spdep's EBImoran.mc, so that
+         * small areas' noisy proportions do not dominate; "raw" the published values.
+         */
+        rates: z.enum(["eb-standardised", "raw"]).default("eb-standardised"),
       })
       .strict()
       .default({
@@ -179,6 +185,7 @@ export const DetectionSettingsSchema = z
         minAreas: 30,
         levels: ["buurt"],
         beyondPermutations: "normal-tail",
+        rates: "eb-standardised",
       }),
     classes: z
       .object({
@@ -338,7 +345,11 @@ export function describeModel(settings: DetectionSettings): {
         method:
           `Local Moran's I (high-high cluster in the unfavourable direction) with ${settings.space.permutations} ` +
           `seeded conditional permutations on ${settings.space.weights === "queen" ? "queen-contiguity" : `${settings.space.k}-nearest-neighbour`} ` +
-          "row-standardised weights; one-sided pseudo p-value (count of permutations at least as extreme + 1) / " +
+          "row-standardised weights" +
+          (settings.space.rates === "eb-standardised"
+            ? ", on Assunção–Reis EB-standardised rates (pᵢ − b)/√(a + b/nᵢ) for indicators with counts"
+            : "") +
+          "; one-sided pseudo p-value (count of permutations at least as extreme + 1) / " +
           `(${settings.space.permutations} + 1)` +
           (settings.space.beyondPermutations === "normal-tail"
             ? "; where the statistic exceeds every permutation, the normal tail of the permutation z-score " +
