@@ -16,6 +16,7 @@ import {
   DetectionSettingsSchema,
   detectSeries,
   empiricalBayesRates,
+  empiricalBayesZScores,
   describeModel,
   normalCdf,
   funnelTests,
@@ -417,6 +418,37 @@ describe("space: p-values beyond every permutation", () => {
     expect(beyond).toBeGreaterThanOrEqual(5);
     const smallest = Math.min(...tail.flatMap((b) => Array.from(b.p)));
     expect(smallest).toBeLessThan(minimum / 10);
+  });
+
+  it("reads rates with counts as EB-standardised rates, and shows the published values", () => {
+    // Counts on the grid: a hot block of high rates, sizes varying 30–3,000.
+    const counted = g.codes.map((code, i) => {
+      const r = Math.floor(i / n);
+      const c = i % n;
+      const hot = r >= 4 && r <= 6 && c >= 4 && c <= 6;
+      const den = 30 + ((i * 37) % 100) * 30;
+      const num = Math.round(den * (0.08 + ((r * 3 + c * 5) % 4) * 0.005 + (hot ? 0.04 : 0)));
+      return { area: code, gemeente: "GM0000", period: "2020", value: (100 * num) / den, num, den };
+    });
+    const rates = series(worse("percentage"), counted);
+    const z = empiricalBayesZScores(
+      counted.map((r) => r.num),
+      counted.map((r) => r.den),
+    );
+    const asValues = series(
+      worse("percentage"),
+      counted.map((r, i) => ({ area: r.area, gemeente: r.gemeente, period: r.period, value: z[i]! })),
+    );
+    const eb = spatialTests(rates, S, prepared);
+    const plain = spatialTests(asValues, S, prepared);
+    const raw = spatialTests(rates, DetectionSettingsSchema.parse({ space: { rates: "raw" } }), prepared);
+    for (let k = 0; k < 2; k++) {
+      expect(Array.from(eb[k]!.p)).toEqual(Array.from(plain[k]!.p));
+      expect(Array.from(eb[k]!.observed)).toEqual(counted.map((r) => r.value));
+      expect(eb[k]!.details(0).variable).toBe("EB-standardised rate (Assunção–Reis)");
+      expect(raw[k]!.details(0).variable).toBe("value");
+      expect(Array.from(raw[k]!.p)).not.toEqual(Array.from(eb[k]!.p));
+    }
   });
 
   it("names the rule in the model description", () => {
