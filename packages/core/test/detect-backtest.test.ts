@@ -17,6 +17,7 @@ import {
   plantUnits,
   syntheticCity,
   type BacktestResult,
+  type StatusBacktestOptions,
 } from "../src/index.js";
 
 const SEED = 20_260_105;
@@ -155,46 +156,30 @@ describe("backtest: status and space (one period, BH over the run)", () => {
     for (const c of clusters) expect(at(c, 2).sensitivity, c[0]!.scenario).toBeGreaterThanOrEqual(0.9);
   });
 
+  /** One cluster scenario at 2 SD with other settings or the what-if. */
+  const clusterAt2 = (data: "rates" | "model", replicates: number, extra: Partial<StatusBacktestOptions>) =>
+    backtestStatus({ seed: SEED, replicates, data, anomaly: "cluster", deltas: [2], city, ...extra })[0]!;
+
   it("with the published rates (space.rates: raw) small areas' noise hides more clusters", () => {
-    const [raw] = backtestStatus({
-      seed: SEED,
-      replicates: 40,
-      data: "rates",
-      anomaly: "cluster",
-      deltas: [2],
-      city,
+    const raw = clusterAt2("rates", 40, {
       settings: DetectionSettingsSchema.parse({ space: { rates: "raw" } }),
     });
-    expect(raw!.sensitivity).toBeLessThan(at(clusters[0]!, 2).sensitivity);
-    expect(raw!.metrics.memberSensitivity!).toBeLessThan(at(clusters[0]!, 2).metrics.memberSensitivity!);
+    expect(raw.sensitivity).toBeLessThan(at(clusters[0]!, 2).sensitivity);
+    expect(raw.metrics.memberSensitivity!).toBeLessThan(at(clusters[0]!, 2).metrics.memberSensitivity!);
   });
 
   it("with the pseudo p-value floor of 1/1000 (space.beyondPermutations: floor) clusters of 2 SD are rarely found", () => {
-    const [floor] = backtestStatus({
-      seed: SEED,
-      replicates: 20,
-      data: "model",
-      anomaly: "cluster",
-      deltas: [2],
-      city,
+    const floor = clusterAt2("model", 20, {
       settings: DetectionSettingsSchema.parse({ space: { beyondPermutations: "floor" } }),
     });
-    expect(floor!.sensitivity).toBeLessThan(0.5);
-    expect(floor!.sensitivity).toBeLessThan(at(clusters[1]!, 2).sensitivity);
+    expect(floor.sensitivity).toBeLessThan(0.5);
+    expect(floor.sensitivity).toBeLessThan(at(clusters[1]!, 2).sensitivity);
   });
 
   it("what-if: with p from the normal tail of the permutation z, clusters of 2 SD are found (model data)", () => {
-    const [r] = backtestStatus({
-      seed: SEED,
-      replicates: 20,
-      data: "model",
-      anomaly: "cluster",
-      deltas: [2],
-      city,
-      spatialPValue: "normal",
-    });
-    expect(r!.sensitivity).toBeGreaterThanOrEqual(0.9);
-    expect(r!.fdr).toBeLessThanOrEqual(0.1);
+    const r = clusterAt2("model", 20, { spatialPValue: "normal" });
+    expect(r.sensitivity).toBeGreaterThanOrEqual(0.9);
+    expect(r.fdr).toBeLessThanOrEqual(0.1);
   });
 
   // Between-area variation: the consistent robust τ² and the beta-binomial tails hold the FDR; with

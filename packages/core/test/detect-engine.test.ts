@@ -327,23 +327,25 @@ function grid(n: number): { codes: string[]; geometries: string[] } {
   return { codes, geometries };
 }
 
-describe("space: Local Moran's I and Gi* on queen contiguity", () => {
+/** A 12 × 12 grid with its queen weights and a value per cell (row, column, inside the 3×3 hot block). */
+function hotGrid(value: (r: number, c: number, hot: boolean) => number) {
   const n = 12;
   const g = grid(n);
   const prepared = prepareWeights({ key: "2020:buurt", geometryDivision: 2020, ...g }, S);
-  // A smooth null field with a planted 3×3 hot block.
   const rows = g.codes.map((code, i) => {
     const r = Math.floor(i / n);
     const c = i % n;
     const hot = r >= 4 && r <= 6 && c >= 4 && c <= 6;
-    return {
-      area: code,
-      gemeente: "GM0000",
-      period: "2020",
-      value: 10 + ((r * 7 + c * 3) % 5) * 0.3 + (hot ? 8 : 0),
-    };
+    return { area: code, gemeente: "GM0000", period: "2020", value: value(r, c, hot) };
   });
-  const s = series(worse("percentage"), rows);
+  return { n, g, prepared, rows, s: series(worse("percentage"), rows) };
+}
+
+describe("space: Local Moran's I and Gi* on queen contiguity", () => {
+  // A smooth null field with a planted 3×3 hot block.
+  const { n, g, prepared, rows, s } = hotGrid(
+    (r, c, hot) => 10 + ((r * 7 + c * 3) % 5) * 0.3 + (hot ? 8 : 0),
+  );
 
   it("builds queen neighbours from the boundaries (corners count)", () => {
     const nb = prepared.neighbours;
@@ -379,21 +381,7 @@ describe("space: Local Moran's I and Gi* on queen contiguity", () => {
 });
 
 describe("space: p-values beyond every permutation", () => {
-  const n = 12;
-  const g = grid(n);
-  const prepared = prepareWeights({ key: "2020:buurt", geometryDivision: 2020, ...g }, S);
-  const rows = g.codes.map((code, i) => {
-    const r = Math.floor(i / n);
-    const c = i % n;
-    const hot = r >= 4 && r <= 6 && c >= 4 && c <= 6;
-    return {
-      area: code,
-      gemeente: "GM0000",
-      period: "2020",
-      value: 10 + ((r * 5 + c * 11) % 7) * 0.4 + (hot ? 9 : 0),
-    };
-  });
-  const s = series(worse("percentage"), rows);
+  const { n, g, prepared, s } = hotGrid((r, c, hot) => 10 + ((r * 5 + c * 11) % 7) * 0.4 + (hot ? 9 : 0));
   const floorSettings = DetectionSettingsSchema.parse({ space: { beyondPermutations: "floor" } });
 
   it("reads the normal tail of the permutation z only where the pseudo p-value is at its floor", () => {
